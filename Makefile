@@ -1,0 +1,36 @@
+# Finds a Python >= 3.12 (python3 here is 3.11; Mesa 3.5 needs 3.12+).
+PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.13 /usr/bin/python3.12 python3; do \
+	  $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint format bench clean
+
+$(BIN)/omo: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/omo
+
+demo: install
+	$(BIN)/omo run configs/baseline.yaml --out runs/demo --force
+	$(BIN)/omo kpis runs/demo
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python benchmarks/bench_baseline.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

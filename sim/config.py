@@ -1,0 +1,498 @@
+"""Scenario configuration: one frozen, validated object per scenario.
+
+YAML is read here and nowhere else. Variants are made by copying with changes
+(:func:`with_overrides`), never by mutating, so two arms of a comparison can be
+traced back to one base plus a short list of dotted-path overrides.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0)]
+
+CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
+REDEEMABLE = ("online", "store", "everywhere")
+#: What a schedule may not change: the population, the network and the store footprint.
+FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule")
+FIXED_PATHS = ("stores.count", "stores.tier34_share", "inventory.skus")
+
+
+class ConfigError(ValueError):
+    """A scenario that cannot be run; ``problems`` holds one line per fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Segment(_Frozen):
+    """A consumer segment: its share of the population and its typical traits."""
+
+    share: Probability = Field(description="Share of the population in this segment.")
+    online_propensity: Probability = Field(
+        description="How much of their shopping life happens in apps and feeds (0-1)."
+    )
+    price_sensitivity: Probability = Field(description="How strongly coupons sway them (0-1).")
+    social_activity: Probability = Field(description="How readily they talk and share (0-1).")
+    tier34_share: Probability = Field(description="Share living in tier-3/4 and county markets.")
+    consent: Probability = Field(description="Share consenting to personalised recommendation.")
+    basket_multiplier: Positive = Field(1.0, description="Typical basket relative to the mean.")
+
+
+def _default_segments() -> dict[str, Segment]:
+    return {
+        "gen_z": Segment(
+            share=0.30,
+            online_propensity=0.85,
+            price_sensitivity=0.55,
+            social_activity=0.75,
+            tier34_share=0.35,
+            consent=0.55,
+            basket_multiplier=0.85,
+        ),
+        "families": Segment(
+            share=0.30,
+            online_propensity=0.60,
+            price_sensitivity=0.60,
+            social_activity=0.55,
+            tier34_share=0.45,
+            consent=0.45,
+            basket_multiplier=1.25,
+        ),
+        "value_seekers": Segment(
+            share=0.20,
+            online_propensity=0.55,
+            price_sensitivity=0.85,
+            social_activity=0.45,
+            tier34_share=0.55,
+            consent=0.40,
+            basket_multiplier=0.80,
+        ),
+        "professionals": Segment(
+            share=0.20,
+            online_propensity=0.75,
+            price_sensitivity=0.30,
+            social_activity=0.50,
+            tier34_share=0.20,
+            consent=0.50,
+            basket_multiplier=1.20,
+        ),
+    }
+
+
+class Population(_Frozen):
+    """Who is simulated. ``size`` is the resolution, ``market_size`` the market it stands for."""
+
+    size: Annotated[int, Field(ge=1)] = Field(50_000, description="Simulated consumers.")
+    market_size: Annotated[int, Field(ge=1)] = Field(
+        10_000_000,
+        description="Real consumers the simulated ones stand for; money and reach scale by "
+        "market_size / size, so rates do not depend on the resolution.",
+    )
+    segments: dict[str, Segment] = Field(default_factory=_default_segments)
+    mean_store_distance_km: Positive = Field(
+        3.0, description="Mean distance to the nearest store in tier-1/2 cities at 200 stores."
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Population:
+        if not self.segments:
+            raise ValueError("segments: at least one segment is required")
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"segments: shares sum to {total:g}, allowed: exactly 1")
+        return self
+
+
+class Network(_Frozen):
+    """The social graph word of mouth travels on (small-world by default)."""
+
+    mean_degree: Annotated[int, Field(ge=2, le=200)] = Field(
+        10, description="Average number of friends (even numbers are exact)."
+    )
+    rewiring: Probability = Field(0.1, description="Watts-Strogatz rewiring probability.")
+    homophily: Probability = Field(
+        0.8, description="Share of consumers placed next to their own segment and city tier."
+    )
+
+
+class DeliveryHours(_Frozen):
+    tier12: NonNegative = Field(0.5, description="Instant-delivery time in tier-1/2 cities.")
+    tier34: NonNegative = Field(4.5, description="Delivery time in tier-3/4 and county markets.")
+
+
+class Stores(_Frozen):
+    """The physical network."""
+
+    count: Count = Field(200, description="Number of stores.")
+    tier34_share: Probability = Field(0.3, description="Share of stores in tier-3/4 markets.")
+    experience_level: Probability = Field(
+        0.5, description="Experience zones, try-on, events: how memorable a visit is (0-1)."
+    )
+    bopis: bool = Field(True, description="Buy online, pick up in store.")
+    bopis_pickup_share: Probability = Field(
+        0.3, description="Share of online orders picked up in store when bopis is on."
+    )
+    online_order_area: bool = Field(
+        False, description="Store visitors who meet a stockout can order online on the spot."
+    )
+    delivery_hours: DeliveryHours = Field(default_factory=DeliveryHours)
+
+
+class Inventory(_Frozen):
+    """Stock: kept separate per channel, or pooled with dynamic allocation."""
+
+    mode: Literal["separate", "pooled"] = "separate"
+    skus: Annotated[int, Field(ge=1, le=10_000)] = Field(20, description="Number of items.")
+    sku_popularity: NonNegative = Field(
+        1.0, description="Zipf exponent of demand across items (0 = all alike)."
+    )
+    cover_days: Positive = Field(
+        7.0, description="Stock a location is replenished up to, in days of recent demand."
+    )
+    review_period_days: Annotated[int, Field(ge=1)] = Field(
+        7, description="Days between replenishments."
+    )
+    pooled_fill_rate: Probability = Field(
+        0.5,
+        description="When pooled: chance a local stockout is filled from the other channel's "
+        "stock in time.",
+    )
+
+
+class ContentChannel(_Frozen):
+    daily_budget: NonNegative = Field(description="Spend per day, in market money.")
+    cost_per_view: Positive = Field(description="Cost of one view, in market money.")
+    quality: Probability = Field(0.5, description="How persuasive one view is (0-1).")
+
+
+def _default_channels() -> dict[str, ContentChannel]:
+    return {
+        "short_video": ContentChannel(daily_budget=40_000, cost_per_view=0.04, quality=0.45),
+        "livestream": ContentChannel(daily_budget=25_000, cost_per_view=0.08, quality=0.6),
+        "kol": ContentChannel(daily_budget=20_000, cost_per_view=0.10, quality=0.55),
+        "ugc": ContentChannel(daily_budget=5_000, cost_per_view=0.02, quality=0.65),
+    }
+
+
+class Content(_Frozen):
+    """Paid and earned content: budget and mix across channels, targeting, personalisation."""
+
+    channels: dict[Literal["short_video", "livestream", "kol", "ugc"], ContentChannel] = Field(
+        default_factory=_default_channels
+    )
+    targeting: Probability = Field(
+        0.5, description="How strongly views go to high online-propensity consumers (0-1)."
+    )
+    personalization: bool = Field(
+        False, description="AI recommendation: raises quality for consenting consumers."
+    )
+    personalization_lift: NonNegative = Field(0.3, description="Quality lift when personalised.")
+
+
+class Coupons(_Frozen):
+    """Coupon policy: value, where it can be used, referral coupons, budget."""
+
+    enabled: bool = True
+    value: NonNegative = Field(20.0, description="Face value of an app coupon.")
+    threshold: NonNegative = Field(0.0, description="Minimum order value to redeem.")
+    redeemable_in: Literal["online", "store", "everywhere"] = Field(
+        "everywhere", description="Channels an app coupon can be redeemed in."
+    )
+    expiry_days: Annotated[int, Field(ge=1)] = Field(14, description="Days a coupon stays valid.")
+    budget: NonNegative = Field(
+        5e7, description="Cap on face value claimed over the horizon, in market money."
+    )
+    share_to_get: bool = Field(True, description="Sharing gives friends a referral coupon.")
+    referral_value: NonNegative = Field(10.0, description="Face value of a referral coupon.")
+
+
+class Consistency(_Frozen):
+    """Whether the brand looks like one brand across channels."""
+
+    price_consistent: bool = Field(
+        True, description="Same price online and in store (electronic shelf labels)."
+    )
+
+
+class Membership(_Frozen):
+    unified: bool = Field(True, description="One membership and points scheme across channels.")
+    points_rate: NonNegative = Field(0.02, description="Points earned per unit spent.")
+    member_events_per_month: NonNegative = Field(
+        0.5, description="Member-only events a member is invited to per month."
+    )
+
+
+class Behaviour(_Frozen):
+    """How consumers respond; calibrated, not chosen by strategy. Rates are per day."""
+
+    consider_per_touch: Probability = Field(0.35, description="Touch -> considering chance.")
+    app_session_rate: Probability = Field(0.05, description="Daily app visit, aware consumers.")
+    buy_online_per_session: Probability = Field(0.12, description="Considering -> online order.")
+    buy_in_store_per_visit: Probability = Field(0.35, description="Considering -> store purchase.")
+    visit_after_view: Probability = Field(0.06, description="A view plans a store visit.")
+    visit_delay_days: Positive = Field(3.0, description="Mean days from the spark to the visit.")
+    walk_in_rate: Probability = Field(0.0008, description="Unprompted daily store visit.")
+    travel_km: Positive = Field(5.0, description="Distance at which visit odds fall by e.")
+    coupon_claim_per_session: Probability = Field(0.25, description="App session -> claim.")
+    coupon_store_pull: Probability = Field(0.15, description="Store-valid coupon -> visit plan.")
+    coupon_purchase_lift: NonNegative = Field(0.5, description="Buy-odds lift from a coupon.")
+    coupon_conflict_abandonment: Probability = Field(
+        0.3, description="Abandon when the coupon held is not valid in this channel."
+    )
+    share_after_purchase: Probability = Field(0.2, description="Purchase -> share.")
+    friends_per_share: Annotated[int, Field(ge=1, le=50)] = Field(3)
+    wom_consider_boost: NonNegative = Field(1.5, description="Trust weight of a friend's word.")
+    member_join_after_purchase: Probability = Field(0.4)
+    repurchase_rate: Probability = Field(0.008, description="Daily need to rebuy, customers.")
+    member_repurchase_boost: NonNegative = Field(0.5, description="Members rebuy this much more.")
+    lapse_rate: Probability = Field(0.004, description="Daily chance a customer drifts away.")
+    inconsistency_lapse: Probability = Field(
+        0.1, description="Chance an inconsistent experience makes a customer lapse."
+    )
+    basket_mean: Positive = Field(120.0, description="Mean order value, market money.")
+    basket_sigma: NonNegative = Field(0.5, description="Log-normal spread of order values.")
+    omnichannel_basket_uplift: NonNegative = Field(
+        0.3, description="Larger baskets once a customer uses both online and store."
+    )
+    delivery_patience_hours: Positive = Field(
+        12.0, description="Delivery time at which online buy odds fall by e."
+    )
+
+
+class ScheduledChange(_Frozen):
+    """A policy change on a given day: the phased rollout."""
+
+    day: Count
+    set: dict[str, Any] = Field(description="Dotted config paths and their new values.")
+
+
+class ScenarioConfig(_Frozen):
+    """A whole scenario. Frozen: make variants with :func:`with_overrides`."""
+
+    name: str = "scenario"
+    horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    population: Population = Field(default_factory=Population)
+    network: Network = Field(default_factory=Network)
+    stores: Stores = Field(default_factory=Stores)
+    inventory: Inventory = Field(default_factory=Inventory)
+    content: Content = Field(default_factory=Content)
+    coupons: Coupons = Field(default_factory=Coupons)
+    consistency: Consistency = Field(default_factory=Consistency)
+    membership: Membership = Field(default_factory=Membership)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    schedule: list[ScheduledChange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _schedule_is_valid(self) -> ScenarioConfig:
+        if not self.schedule:
+            return self
+        problems = []
+        base = self.model_dump(mode="json", exclude={"schedule"})
+        for i, change in enumerate(self.schedule):
+            if change.day >= self.horizon_days:
+                problems.append(
+                    f"schedule.{i}.day: value {change.day}: "
+                    f"must be before the horizon (0..{self.horizon_days - 1})"
+                )
+            for path, value in change.set.items():
+                if path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS:
+                    problems.append(
+                        f"schedule.{i}.set.{path}: cannot change mid-run (fixed: "
+                        f"{', '.join(FIXED_SECTIONS + FIXED_PATHS)})"
+                    )
+                    continue
+                try:
+                    base = _set_path(base, path, value)
+                except KeyError as exc:
+                    problems.append(f"schedule.{i}.set.{path}: {exc.args[0]}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        try:
+            ScenarioConfig.model_validate({**base, "schedule": []})
+        except ValidationError as exc:
+            raise ValueError(
+                "; ".join(f"schedule: after all changes, {p}" for p in _format_errors(exc))
+            ) from None
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain JSON-able data."""
+        return self.model_dump(mode="json")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the resolved scenario (first 16 hex digits)."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """Return a deep copy of ``data`` with the dotted ``path`` set; KeyError if it does not exist.
+
+    A path may end in a new key only inside a free-form mapping (segments, channels).
+    """
+    out = copy.deepcopy(data)
+    node = out
+    keys = path.split(".")
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise KeyError(f"no such list index '{key}' (has {len(node)} entries)")
+            if last:
+                node[int(key)] = value
+            else:
+                node = node[int(key)]
+            continue
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(keys[:depth]) or "the top level"
+            allowed = ", ".join(sorted(node)) if isinstance(node, dict) else "none (not a mapping)"
+            raise KeyError(f"no such key '{key}' under {where} (allowed: {allowed})")
+        if last:
+            node[key] = value
+        else:
+            node = node[key]
+    return out
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+            if "; " in msg or msg.startswith(("schedule", "segments")):
+                lines.extend(msg.split("; "))
+                continue
+        lines.append(f"{path}: value {err.get('input')!r}: {msg}")
+    return lines
+
+
+def from_dict(data: dict[str, Any]) -> ScenarioConfig:
+    """Validate plain data into a scenario; every fault is reported at once as ConfigError."""
+    if not isinstance(data, dict):
+        raise ConfigError([f"(top level): value {data!r}: a scenario must be a mapping"])
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc)) from None
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value the way YAML would (numbers, booleans, lists, strings)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def with_overrides(config: ScenarioConfig, overrides: dict[str, Any]) -> ScenarioConfig:
+    """A copy of ``config`` with dotted-path overrides applied and re-validated."""
+    data = config.to_dict()
+    problems = []
+    for path, value in overrides.items():
+        try:
+            data = _set_path(data, path, value)
+        except KeyError as exc:
+            problems.append(f"{path}: {exc.args[0]}")
+    if problems:
+        raise ConfigError(problems)
+    return from_dict(data)
+
+
+def parse_set_args(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Turn ``["a.b=1", "c=x"]`` into ``{"a.b": 1, "c": "x"}``."""
+    out: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            problems.append(f"--set {item!r}: expected PATH=VALUE, e.g. coupons.value=15")
+            continue
+        out[path.strip()] = parse_value(raw)
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; the one place the project parses YAML files."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML ({exc})"]) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ScenarioConfig:
+    """Load a scenario YAML and apply overrides; raises ConfigError with every problem."""
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: a scenario file must hold a mapping"])
+    try:
+        base = from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError([f"{path}: {p}" for p in exc.problems]) from None
+    if not overrides:
+        return base
+    try:
+        return with_overrides(base, overrides)
+    except ConfigError as exc:
+        raise ConfigError([f"--set {p}" for p in exc.problems]) from None
+
+
+def schema_reference() -> list[tuple[str, str, str, str]]:
+    """(path, type, default, description) for every scenario key, for the README."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> None:
+        for name, field in model.model_fields.items():
+            path = f"{prefix}{name}"
+            ann = field.annotation
+            value = getattr(instance, name, None) if instance is not None else None
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, path + ".", value)
+                continue
+            type_name = getattr(ann, "__name__", str(ann)).replace("typing.", "")
+            bounds = []
+            for m in field.metadata:
+                for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<=")):
+                    if getattr(m, attr, None) is not None:
+                        bounds.append(f"{sym}{getattr(m, attr)}")
+            if bounds:
+                type_name += " " + ",".join(bounds)
+            default = json.dumps(value if not isinstance(value, BaseModel) else value.model_dump())
+            if (
+                isinstance(value, dict)
+                and value
+                and isinstance(next(iter(value.values())), BaseModel)
+            ):
+                default = "see configs/baseline.yaml"
+            rows.append((path, type_name, default, field.description or ""))
+
+    walk(ScenarioConfig, "", ScenarioConfig())
+    return rows

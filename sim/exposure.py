@@ -1,0 +1,64 @@
+"""Reach: paid and earned content, and word of mouth between friends."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.eventlog import Channel, Event
+from sim.journey import plan_visits, touch
+from sim.streams import Source
+
+if TYPE_CHECKING:
+    from sim.model import OmnichannelModel
+
+
+def content(model: OmnichannelModel, day: int) -> None:
+    """Each channel buys ``daily_budget / cost_per_view`` views, spread by targeting weight.
+
+    Views are drawn as a Poisson count and assigned by inverse-CDF sampling on the
+    targeting weights: O(views), not O(population), per day.
+    """
+    rng = model.streams.get(Source.content, day)
+    cfg = model.config
+    s, t = model.state, model.tally
+    for name, channel in cfg.content.channels.items():
+        expected = channel.daily_budget / channel.cost_per_view / model.scale
+        if expected <= 0:
+            continue
+        k = int(rng.poisson(expected))
+        if k == 0:
+            continue
+        who = np.searchsorted(model.content_cdf, rng.random(k) * model.content_cdf[-1], "right")
+        who = np.minimum(who, model.size - 1)
+        quality = np.full(k, channel.quality, np.float32)
+        if cfg.content.personalization:
+            quality *= 1.0 + cfg.content.personalization_lift * model.traits.consent[who]
+        model.log.add(day, Event.content_view, who, channel=Channel[name])
+        first = s.first_view_day[who] < 0
+        s.first_view_day[who[first]] = day
+        s.used_online[who] = True
+        touch(model, who, quality, rng)
+        plan_visits(model, who, cfg.behaviour.visit_after_view, day, rng)
+        t.content_views += k
+        t.content_spend += k * channel.cost_per_view
+
+
+def word_of_mouth(
+    model: OmnichannelModel, day: int, senders: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sender tells ``friends_per_share`` friends; friends are touched and may visit.
+
+    Returns (senders, receivers) aligned, one pair per message.
+    """
+    b = model.config.behaviour
+    src, dst = model.graph.random_friends(senders, b.friends_per_share, rng)
+    if len(dst) == 0:
+        return src, dst
+    model.log.add(day, Event.wom_received, dst, source=src)
+    weight = np.float32(0.5 * b.wom_consider_boost)
+    touch(model, dst, weight, rng)
+    plan_visits(model, dst, b.visit_after_view, day, rng)
+    model.tally.wom_messages += len(dst)
+    return src, dst

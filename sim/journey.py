@@ -1,0 +1,81 @@
+"""What a touchpoint does to a consumer: awareness, interest, consideration, visit plans.
+
+Shared by every process that touches consumers, so a content view, a friend's message
+and a store visit move people along the same funnel by the same rules, differing only
+in their weight (how persuasive that touchpoint is).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.state import NEVER
+
+if TYPE_CHECKING:
+    from sim.model import OmnichannelModel
+
+#: Touch weights of the non-content touchpoints (content uses its channel's quality).
+APP_SESSION_WEIGHT = 0.3
+COUPON_CLAIM_WEIGHT = 0.3
+#: Daily retention of interest: attention fades without new touches.
+INTEREST_RETENTION = 0.99
+
+
+def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Generator) -> None:
+    """Apply touchpoints of the given weight (scalar or per-row) to consumers ``who``.
+
+    Consideration starts with chance ``consider_per_touch * min(weight, 1)``.
+    """
+    if len(who) == 0:
+        return
+    s = model.state
+    s.aware[who] = True
+    weight = np.broadcast_to(np.asarray(weight, np.float32), who.shape)
+    np.add.at(s.interest, who, weight)
+    p = model.config.behaviour.consider_per_touch * np.minimum(weight, 1.0)
+    start = (~s.considering[who]) & (rng.random(len(who)) < p)
+    s.considering[who[start]] = True
+
+
+def plan_visits(
+    model: OmnichannelModel, who: np.ndarray, chance: float, day: int, rng: np.random.Generator
+) -> None:
+    """Some of ``who`` decide to visit their store, after a delay of mean ``visit_delay_days``.
+
+    The chance is scaled by how easy and rewarding the trip is (``visit_access``:
+    distance and store experience). A consumer with a visit already planned keeps it.
+    """
+    if len(who) == 0 or chance <= 0:
+        return
+    s = model.state
+    free = s.planned_visit_day[who] < day
+    p = chance * model.visit_access[who]
+    go = who[free & (rng.random(len(who)) < p)]
+    if len(go) == 0:
+        return
+    mean = model.config.behaviour.visit_delay_days
+    delay = rng.geometric(1.0 / (1.0 + mean), size=len(go)) - 1
+    s.planned_visit_day[go] = (day + delay).astype(np.int32)
+
+
+def buy_odds(model: OmnichannelModel, who: np.ndarray, base: float) -> np.ndarray:
+    """Chance that a considering prospect buys at this opportunity.
+
+    Rises with accumulated interest (1 - e^-interest), and with a coupon in hand for
+    the price-sensitive.
+    """
+    s, b = model.state, model.config.behaviour
+    p = base * (1.0 - np.exp(-s.interest[who]))
+    holds = s.coupon_id[who] != NEVER
+    p = p * (1.0 + b.coupon_purchase_lift * model.traits.price_sensitivity[who] * holds)
+    return np.minimum(p, 1.0)
+
+
+def unique(who: np.ndarray) -> np.ndarray:
+    """Distinct consumers, keeping first-appearance order (the order things happened)."""
+    if len(who) == 0:
+        return who
+    _, first = np.unique(who, return_index=True)
+    return who[np.sort(first)]

@@ -1,0 +1,129 @@
+"""After the purchase: membership, sharing (share-to-get), pick-up, repurchase and lapse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.eventlog import Channel, Event
+from sim.exposure import word_of_mouth
+from sim.state import NEVER, Mission
+from sim.streams import Source
+
+if TYPE_CHECKING:
+    from sim.model import OmnichannelModel
+
+
+def after_purchase(
+    model: OmnichannelModel, day: int, buyers: np.ndarray, channel: np.ndarray
+) -> None:
+    """Buyers may join the membership, share (bringing friends in) and pick up in store."""
+    cfg, s, b = model.config, model.state, model.config.behaviour
+    if len(buyers) == 0:
+        return
+    rng = model.streams.get(Source.membership, day)
+    joining = ~s.member[buyers] & (rng.random(len(buyers)) < b.member_join_after_purchase)
+    joiners = np.unique(buyers[joining])
+    if len(joiners):
+        joined_in = channel[joining][np.unique(buyers[joining], return_index=True)[1]]
+        s.member[joiners] = True
+        s.member_channel[joiners] = np.where(
+            joined_in == Channel.store, Mission.store, Mission.online
+        )
+        model.log.add(day, Event.member_join, joiners, channel=joined_in)
+
+    online = buyers[channel == Channel.online]
+    if cfg.stores.bopis and len(online) and day + 1 < cfg.horizon_days:
+        pick = online[
+            (model.nearest_store[online] >= 0)
+            & (rng.random(len(online)) < cfg.stores.bopis_pickup_share)
+        ]
+        s.planned_visit_day[pick] = day + 1
+
+    rng = model.streams.get(Source.sharing, day)
+    p_share = np.minimum(1.0, b.share_after_purchase * 2 * model.traits.social_activity[buyers])
+    sharers = np.unique(buyers[rng.random(len(buyers)) < p_share])
+    if len(sharers) == 0:
+        return
+    model.log.add(day, Event.share, sharers)
+    s.shares[sharers] += 1
+    senders, receivers = word_of_mouth(model, day, sharers, rng)
+    policy = cfg.coupons
+    if policy.enabled and policy.share_to_get and len(receivers):
+        free = s.coupon_id[receivers] == NEVER
+        senders, receivers = senders[free], receivers[free]
+        _, first = np.unique(receivers, return_index=True)
+        first = np.sort(first)
+        senders, receivers = senders[first], receivers[first]
+        allowed = model.coupon_budget_allows(receivers, policy.referral_value)
+        senders, receivers = senders[: len(allowed)], allowed
+        if len(receivers):
+            ids = model.issue_coupons(receivers, policy.referral_value, day)
+            model.log.add(
+                day,
+                Event.coupon_claim,
+                receivers,
+                channel=Channel.online,
+                value=policy.referral_value,
+                coupon=ids,
+                source=senders,
+            )
+
+
+def retention(model: OmnichannelModel, day: int) -> None:
+    """Customers' needs to rebuy become tomorrow's missions; some customers lapse.
+
+    Members rebuy more often (``member_repurchase_boost``) and are invited to member
+    events at their store. Missions go online in proportion to online propensity and
+    delivery speed, else to the store.
+    """
+    if day + 1 >= model.config.horizon_days:
+        return
+    rng = model.streams.get(Source.retention, day)
+    s, b = model.state, model.config.behaviour
+    active = np.flatnonzero((s.purchases > 0) & ~s.lapsed)
+    if len(active) == 0:
+        return
+    idle = active[s.mission[active] == Mission.none]
+    hazard = b.repurchase_rate * (1.0 + b.member_repurchase_boost * s.member[idle])
+    needy = idle[rng.random(len(idle)) < hazard]
+    online_odds = (
+        model.traits.online_propensity[needy] * model.delivery_factor[model.traits.city_tier[needy]]
+    )
+    has_store = model.nearest_store[needy] >= 0
+    go_online = ~has_store | (rng.random(len(needy)) < online_odds)
+    s.mission[needy[go_online]] = Mission.online
+    to_store = needy[~go_online]
+    s.mission[to_store] = Mission.store
+    s.planned_visit_day[to_store] = day + 1
+
+    members = active[s.member[active] & (model.nearest_store[active] >= 0)]
+    rate = model.config.membership.member_events_per_month / 30.0
+    invited = members[rng.random(len(members)) < rate * model.visit_access[members]]
+    later = s.planned_visit_day[invited] <= day
+    s.planned_visit_day[invited[later]] = day + 1
+
+    lapsing = active[rng.random(len(active)) < b.lapse_rate]
+    if len(lapsing):
+        s.lapsed[lapsing] = True
+        s.mission[lapsing] = Mission.none
+        model.log.add(day, Event.lapse, lapsing)
+
+
+def expire_coupons(model: OmnichannelModel, day: int) -> None:
+    """Coupons unused by their expiry day lapse at the end of it."""
+    s = model.state
+    expiring = np.flatnonzero(s.coupon_expiry == day)
+    if len(expiring) == 0:
+        return
+    model.log.add(
+        day,
+        Event.coupon_expire,
+        expiring,
+        value=s.coupon_value[expiring],
+        coupon=s.coupon_id[expiring],
+    )
+    s.coupon_id[expiring] = NEVER
+    s.coupon_value[expiring] = 0.0
+    s.coupon_expiry[expiring] = NEVER

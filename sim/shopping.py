@@ -1,0 +1,235 @@
+"""Shopping trips: app sessions (with coupon claims), store visits, and purchase attempts.
+
+A first purchase happens when a considering prospect converts at an opportunity (an
+app session or a store visit). Repeat purchases are missions: a customer's need
+(see :mod:`sim.loyalty`) becomes an app order or a store trip the next day.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.eventlog import NONE, WAREHOUSE, Channel, Event, Outcome
+from sim.journey import (
+    APP_SESSION_WEIGHT,
+    COUPON_CLAIM_WEIGHT,
+    buy_odds,
+    plan_visits,
+    touch,
+    unique,
+)
+from sim.state import NEVER, Mission
+from sim.streams import Source
+
+if TYPE_CHECKING:
+    from sim.model import OmnichannelModel
+
+
+def app_sessions(model: OmnichannelModel, day: int) -> np.ndarray:
+    """App and mini-program sessions; returns the consumers who attempt an online order."""
+    rng = model.streams.get(Source.app, day)
+    s, b, tr = model.state, model.config.behaviour, model.traits
+    eligible = np.flatnonzero(s.aware & ~s.lapsed)
+    p = b.app_session_rate * tr.online_propensity[eligible]
+    browsing = eligible[rng.random(len(eligible)) < p]
+    on_mission = np.flatnonzero(s.mission == Mission.online)
+    sessions = unique(np.concatenate([browsing, on_mission]))
+    if len(sessions) == 0:
+        return sessions
+    model.log.add(day, Event.app_session, sessions)
+    model.tally.app_sessions += len(sessions)
+    s.used_online[sessions] = True
+    touch(model, sessions, APP_SESSION_WEIGHT, rng)
+    claim_coupons(model, day, sessions)
+    prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
+    delivery = model.delivery_factor[tr.city_tier[prospects]]
+    p_buy = buy_odds(model, prospects, b.buy_online_per_session) * delivery
+    buyers = prospects[rng.random(len(prospects)) < p_buy]
+    missions = sessions[s.mission[sessions] == Mission.online]
+    return np.concatenate([buyers, missions])
+
+
+def claim_coupons(model: OmnichannelModel, day: int, sessions: np.ndarray) -> None:
+    """Price-sensitive app users claim a coupon while the budget lasts."""
+    policy = model.config.coupons
+    if not policy.enabled:
+        return
+    rng = model.streams.get(Source.coupons, day)
+    s, b = model.state, model.config.behaviour
+    free = sessions[s.coupon_id[sessions] == NEVER]
+    p = b.coupon_claim_per_session * (0.5 + model.traits.price_sensitivity[free])
+    claimants = free[rng.random(len(free)) < p]
+    claimants = model.coupon_budget_allows(claimants, policy.value)
+    if len(claimants) == 0:
+        return
+    ids = model.issue_coupons(claimants, policy.value, day)
+    model.log.add(
+        day, Event.coupon_claim, claimants, channel=Channel.online, value=policy.value, coupon=ids
+    )
+    touch(model, claimants, COUPON_CLAIM_WEIGHT, rng)
+    if policy.redeemable_in in ("store", "everywhere"):
+        plan_visits(model, claimants, b.coupon_store_pull, day, rng)
+
+
+def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
+    """Planned visits, walk-ins and missions; returns the visitors who attempt to buy."""
+    rng = model.streams.get(Source.visits, day)
+    s, b = model.state, model.config.behaviour
+    planned = np.flatnonzero(s.planned_visit_day == day)
+    walk_ins = np.empty(0, np.int64)
+    if model.access_total > 0:
+        k = int(rng.poisson(b.walk_in_rate * model.access_total))
+        u = rng.random(k) * model.access_cdf[-1]
+        walk_ins = np.minimum(np.searchsorted(model.access_cdf, u, "right"), model.size - 1)
+    visitors = unique(np.concatenate([planned, walk_ins]))
+    visitors = visitors[model.nearest_store[visitors] >= 0]
+    if len(visitors) == 0:
+        return visitors
+    model.log.add(day, Event.store_visit, visitors, store=model.nearest_store[visitors])
+    model.tally.store_visits += len(visitors)
+    s.used_store[visitors] = True
+    touch(model, visitors, 0.5 + 0.5 * model.config.stores.experience_level, rng)
+    prospects = visitors[s.considering[visitors] & (s.purchases[visitors] == 0)]
+    buyers = prospects[
+        rng.random(len(prospects)) < buy_odds(model, prospects, b.buy_in_store_per_visit)
+    ]
+    missions = visitors[s.mission[visitors] == Mission.store]
+    return np.concatenate([buyers, missions])
+
+
+def purchase_attempts(
+    model: OmnichannelModel, day: int, online: np.ndarray, store: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Resolve the day's attempts against coupons and stock; returns (buyers, channel codes).
+
+    Order of checks, as at a real checkout: the item is looked for on the shelf (or in
+    the warehouse), then the coupon is tried. A coupon not valid in this channel makes
+    the shopper abandon with chance ``coupon_conflict_abandonment``.
+    """
+    rng = model.streams.get(Source.purchases, day)
+    cfg, s = model.config, model.state
+    who = np.concatenate([online, store])
+    channel = np.concatenate(
+        [np.full(len(online), Channel.online, np.int8), np.full(len(store), Channel.store, np.int8)]
+    )
+    if len(who) == 0:
+        return who, channel
+    order = rng.permutation(len(who))  # arrival order at the shelves
+    who, channel = who[order], channel[order]
+    in_store = channel == Channel.store
+    inv = model.inventory
+    sku = inv.draw_skus(len(who), rng)
+    location = np.where(in_store, model.nearest_store[who], inv.warehouse).astype(np.int64)
+
+    coupon = s.coupon_id[who]
+    holds = coupon != NEVER
+    redeemable = cfg.coupons.redeemable_in
+    valid_here = (redeemable == "everywhere") | ((redeemable == "store") == in_store)
+    conflict = holds & ~valid_here
+    abandon = conflict & (rng.random(len(who)) < cfg.behaviour.coupon_conflict_abandonment)
+
+    # Omnichannel customers' baskets: both channels used once this trip is counted.
+    omni = (s.used_online[who] | ~in_store) & (s.used_store[who] | in_store)
+    b = cfg.behaviour
+    noise = rng.lognormal(-0.5 * b.basket_sigma**2, b.basket_sigma, len(who))
+    value = b.basket_mean * model.traits.basket_multiplier[who] * noise
+    value = value * (1.0 + b.omnichannel_basket_uplift * omni)
+
+    demand = inv.demand_counts(location, sku)
+    shelf = inv.check(location, sku)
+    buys = shelf & ~abandon
+    inv.take(location[buys], sku[buys])
+    served_from = np.where(buys, location, NONE)
+    fill_rate = model.fill_rate(in_store)
+    partner = np.where(in_store, inv.warehouse, model.nearest_store[who])
+    retry = ~shelf & ~abandon & (partner >= 0) & (rng.random(len(who)) < fill_rate)
+    if retry.any():
+        idx = np.flatnonzero(retry)
+        ok = idx[inv.check(partner[idx], sku[idx])]
+        inv.take(partner[ok], sku[ok])
+        buys[ok] = True
+        served_from[ok] = partner[ok]
+    model.stock_demand += demand
+
+    outcome = np.where(
+        buys, Outcome.purchased, np.where(shelf & abandon, Outcome.abandoned, Outcome.stockout)
+    ).astype(np.int8)
+    redeem = buys & holds & valid_here & (value >= cfg.coupons.threshold)
+    model.log.add(
+        day,
+        Event.purchase_attempt,
+        who,
+        channel=channel,
+        store=np.where(in_store, location, NONE),
+        value=np.where(buys, value, 0.0),
+        coupon=coupon,
+        outcome=outcome,
+        sku=sku,
+        fulfilled_from=np.where(served_from == inv.warehouse, WAREHOUSE, served_from),
+    )
+    if redeem.any():
+        model.log.add(
+            day,
+            Event.coupon_redeem,
+            who[redeem],
+            channel=channel[redeem],
+            store=np.where(in_store[redeem], location[redeem], NONE),
+            value=s.coupon_value[who[redeem]],
+            coupon=coupon[redeem],
+        )
+    _tally(model, channel, buys, value, outcome, s.coupon_value[who[redeem]])
+    s.coupon_id[who[redeem]] = NEVER
+    s.coupon_value[who[redeem]] = 0.0
+    s.coupon_expiry[who[redeem]] = NEVER
+    s.mission[who] = Mission.none
+
+    _inconsistency_lapse(model, day, who, in_store, conflict, rng)
+    buyers, bought_in = who[buys], channel[buys]
+    first = s.purchases[buyers] == 0
+    s.first_purchase_day[buyers[first]] = day
+    np.add.at(s.purchases, buyers, 1)
+    s.last_purchase_day[buyers] = day
+    s.used_online[buyers[bought_in == Channel.online]] = True
+    return buyers, bought_in
+
+
+def _inconsistency_lapse(model, day, who, in_store, conflict, rng) -> None:
+    """Customers who meet an inconsistent brand may drift away (report 5.5.3: -15% repurchase).
+
+    Inconsistent: lagging store prices for someone who knows the online price, a coupon
+    refused in this channel, or points not recognised outside the channel joined in.
+    """
+    cfg, s = model.config, model.state
+    bad = conflict.copy()
+    if not cfg.consistency.price_consistent:
+        bad |= in_store & s.used_online[who]
+    if not cfg.membership.unified:
+        here = np.where(in_store, Mission.store, Mission.online)
+        bad |= s.member[who] & (s.member_channel[who] != here)
+    customers = s.purchases[who] > 0
+    hit = who[
+        bad
+        & customers
+        & ~s.lapsed[who]
+        & (rng.random(len(who)) < cfg.behaviour.inconsistency_lapse)
+    ]
+    hit = unique(hit)
+    if len(hit):
+        s.lapsed[hit] = True
+        model.log.add(day, Event.lapse, hit)
+
+
+def _tally(model, channel, buys, value, outcome, redeemed_value) -> None:
+    t = model.tally
+    online = channel == Channel.online
+    t.purchase_attempts += len(channel)
+    t.orders_online += int(np.sum(buys & online))
+    t.orders_store += int(np.sum(buys & ~online))
+    t.revenue_online += float(np.sum(value[buys & online]))
+    t.revenue_store += float(np.sum(value[buys & ~online]))
+    t.stockouts += int(np.sum(outcome == Outcome.stockout))
+    t.abandoned += int(np.sum(outcome == Outcome.abandoned))
+    t.coupon_redemptions += len(redeemed_value)
+    t.coupon_cost += float(np.sum(redeemed_value))

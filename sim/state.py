@@ -1,0 +1,84 @@
+"""Consumers' journey state as columns: one numpy array per attribute, row i = consumer i."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+NEVER = -1
+
+
+class Stage(IntEnum):
+    """Where a consumer stands in the funnel (acquire -> convert -> retain -> refer)."""
+
+    unaware = 0
+    aware = 1
+    considering = 2
+    customer = 3
+    repeat = 4
+    lapsed = 5
+
+
+class Mission(IntEnum):
+    """A repeat-purchase need, and the channel it will be met in."""
+
+    none = 0
+    online = 1
+    store = 2
+
+
+@dataclass
+class ConsumerState:
+    """Everything that changes over a journey. Agents are views on these columns."""
+
+    size: int
+    aware: np.ndarray = field(init=False)
+    considering: np.ndarray = field(init=False)
+    interest: np.ndarray = field(init=False)
+    first_view_day: np.ndarray = field(init=False)
+    first_purchase_day: np.ndarray = field(init=False)
+    last_purchase_day: np.ndarray = field(init=False)
+    purchases: np.ndarray = field(init=False)
+    used_online: np.ndarray = field(init=False)
+    used_store: np.ndarray = field(init=False)
+    member: np.ndarray = field(init=False)
+    member_channel: np.ndarray = field(init=False)
+    lapsed: np.ndarray = field(init=False)
+    coupon_id: np.ndarray = field(init=False)
+    coupon_value: np.ndarray = field(init=False)
+    coupon_expiry: np.ndarray = field(init=False)
+    planned_visit_day: np.ndarray = field(init=False)
+    mission: np.ndarray = field(init=False)
+    shares: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.size
+        self.aware = np.zeros(n, bool)
+        self.considering = np.zeros(n, bool)
+        self.interest = np.zeros(n, np.float32)
+        self.first_view_day = np.full(n, NEVER, np.int32)
+        self.first_purchase_day = np.full(n, NEVER, np.int32)
+        self.last_purchase_day = np.full(n, NEVER, np.int32)
+        self.purchases = np.zeros(n, np.int32)
+        self.used_online = np.zeros(n, bool)
+        self.used_store = np.zeros(n, bool)
+        self.member = np.zeros(n, bool)
+        self.member_channel = np.zeros(n, np.int8)  # Mission.online / Mission.store when joined
+        self.lapsed = np.zeros(n, bool)
+        self.coupon_id = np.full(n, NEVER, np.int64)
+        self.coupon_value = np.zeros(n, np.float32)
+        self.coupon_expiry = np.full(n, NEVER, np.int32)
+        self.planned_visit_day = np.full(n, NEVER, np.int32)
+        self.mission = np.zeros(n, np.int8)
+        self.shares = np.zeros(n, np.int32)
+
+    def stage(self) -> np.ndarray:
+        """Funnel stage of every consumer (int8 codes of :class:`Stage`)."""
+        s = np.where(self.aware, Stage.aware, Stage.unaware).astype(np.int8)
+        s[self.considering] = Stage.considering
+        s[self.purchases >= 1] = Stage.customer
+        s[self.purchases >= 2] = Stage.repeat
+        s[self.lapsed] = Stage.lapsed
+        return s
