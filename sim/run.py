@@ -187,3 +187,16 @@ def load_run(path: str | Path) -> dict[str, Any]:
         "kpis": json.loads((path / "kpis.json").read_text()),
         "manifest": json.loads((path / "manifest.json").read_text()),
     }
+
+
+def run_kpis(config: ScenarioConfig | dict[str, Any], seed: int) -> dict[str, float]:
+    """KPIs of one run, nothing written.
+
+    A top-level function taking plain data, so process pools and Dask workers can
+    ship it; the scenario is re-validated on the worker.
+    """
+    from sim.config import from_dict
+
+    if isinstance(config, dict):
+        config = from_dict(config)
+    return simulate(config, seed).kpis
