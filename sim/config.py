@@ -247,7 +247,18 @@ class Behaviour(_Frozen):
     buy_in_store_per_visit: Probability = Field(0.35, description="Considering -> store purchase.")
     visit_after_view: Probability = Field(0.06, description="A view plans a store visit.")
     visit_delay_days: Positive = Field(3.0, description="Mean days from the spark to the visit.")
-    walk_in_rate: Probability = Field(0.0008, description="Unprompted daily store visit.")
+    discovery_rate: Probability = Field(
+        0.002, description="Daily chance an unaware consumer near a store walks in and finds it."
+    )
+    response_wearout: Probability = Field(
+        0.5, description="Each further touch moves a consumer this much less than the last."
+    )
+    interest_half_life_days: Positive = Field(
+        10.0, description="Days for interest to halve without new touches."
+    )
+    channel_habit: NonNegative = Field(
+        2.0, description="How strongly past channel choices steer the next repeat purchase."
+    )
     travel_km: Positive = Field(5.0, description="Distance at which visit odds fall by e.")
     coupon_claim_per_session: Probability = Field(0.25, description="App session -> claim.")
     coupon_store_pull: Probability = Field(0.15, description="Store-valid coupon -> visit plan.")

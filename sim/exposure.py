@@ -39,8 +39,8 @@ def content(model: OmnichannelModel, day: int) -> None:
         first = s.first_view_day[who] < 0
         s.first_view_day[who[first]] = day
         s.used_online[who] = True
-        touch(model, who, quality, rng)
-        plan_visits(model, who, cfg.behaviour.visit_after_view, day, rng)
+        novelty = touch(model, who, quality, rng)
+        plan_visits(model, who, cfg.behaviour.visit_after_view * novelty, day, rng)
         t.content_views += k
         t.content_spend += k * channel.cost_per_view
 
@@ -58,7 +58,7 @@ def word_of_mouth(
         return src, dst
     model.log.add(day, Event.wom_received, dst, source=src)
     weight = np.float32(0.5 * b.wom_consider_boost)
-    touch(model, dst, weight, rng)
-    plan_visits(model, dst, b.visit_after_view, day, rng)
+    novelty = touch(model, dst, weight, rng)
+    plan_visits(model, dst, b.visit_after_view * novelty, day, rng)
     model.tally.wom_messages += len(dst)
     return src, dst

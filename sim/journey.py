@@ -19,35 +19,42 @@ if TYPE_CHECKING:
 #: Touch weights of the non-content touchpoints (content uses its channel's quality).
 APP_SESSION_WEIGHT = 0.3
 COUPON_CLAIM_WEIGHT = 0.3
-#: Daily retention of interest: attention fades without new touches.
-INTEREST_RETENTION = 0.99
 
 
-def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Generator) -> None:
+def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Generator) -> np.ndarray:
     """Apply touchpoints of the given weight (scalar or per-row) to consumers ``who``.
 
-    Consideration starts with chance ``consider_per_touch * min(weight, 1)``.
+    Interest grows by the touch's weight; consideration starts with chance
+    ``consider_per_touch * min(weight, 1)``.
+
+    Returns:
+        Each touch's novelty, ``response_wearout ** touches_so_far``: calls to action
+        (a view that sparks a store visit) wear out with repetition, so callers scale
+        sparks by it. A consumer who ignored the first prompts rarely acts on later ones.
     """
     if len(who) == 0:
-        return
-    s = model.state
+        return np.zeros(0, np.float32)
+    s, b = model.state, model.config.behaviour
+    novelty = np.power(np.float32(b.response_wearout), s.touches[who]).astype(np.float32)
+    np.add.at(s.touches, who, 1)
     s.aware[who] = True
     weight = np.broadcast_to(np.asarray(weight, np.float32), who.shape)
     np.add.at(s.interest, who, weight)
-    p = model.config.behaviour.consider_per_touch * np.minimum(weight, 1.0)
+    p = b.consider_per_touch * np.minimum(weight, 1.0)
     start = (~s.considering[who]) & (rng.random(len(who)) < p)
     s.considering[who[start]] = True
+    return novelty
 
 
 def plan_visits(
-    model: OmnichannelModel, who: np.ndarray, chance: float, day: int, rng: np.random.Generator
+    model: OmnichannelModel, who: np.ndarray, chance, day: int, rng: np.random.Generator
 ) -> None:
     """Some of ``who`` decide to visit their store, after a delay of mean ``visit_delay_days``.
 
     The chance is scaled by how easy and rewarding the trip is (``visit_access``:
     distance and store experience). A consumer with a visit already planned keeps it.
     """
-    if len(who) == 0 or chance <= 0:
+    if len(who) == 0 or np.all(np.asarray(chance) <= 0):
         return
     s = model.state
     free = s.planned_visit_day[who] < day

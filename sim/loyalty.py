@@ -75,8 +75,9 @@ def retention(model: OmnichannelModel, day: int) -> None:
     """Customers' needs to rebuy become tomorrow's missions; some customers lapse.
 
     Members rebuy more often (``member_repurchase_boost``) and are invited to member
-    events at their store. Missions go online in proportion to online propensity and
-    delivery speed, else to the store.
+    events at their store. A mission goes online or to the store by habit: the share
+    of past orders placed online, weighted by ``channel_habit``, against a prior of
+    online propensity times delivery speed.
     """
     if day + 1 >= model.config.horizon_days:
         return
@@ -88,9 +89,14 @@ def retention(model: OmnichannelModel, day: int) -> None:
     idle = active[s.mission[active] == Mission.none]
     hazard = b.repurchase_rate * (1.0 + b.member_repurchase_boost * s.member[idle])
     needy = idle[rng.random(len(idle)) < hazard]
-    online_odds = (
+    prior = (
         model.traits.online_propensity[needy] * model.delivery_factor[model.traits.city_tier[needy]]
     )
+    habit = b.channel_habit
+    online_odds = (habit * s.online_orders[needy] + prior) / (habit * s.purchases[needy] + 1.0)
+    # Someone who has never set foot in the store does not go there out of habit; store
+    # trips for them come from prompts (sparks, coupons, pick-up, member events).
+    online_odds = np.where(s.used_store[needy], online_odds, 1.0)
     has_store = model.nearest_store[needy] >= 0
     go_online = ~has_store | (rng.random(len(needy)) < online_odds)
     s.mission[needy[go_online]] = Mission.online

@@ -22,7 +22,6 @@ from sim.agents import Consumer, Store
 from sim.config import ScenarioConfig, ScheduledChange, with_overrides
 from sim.eventlog import EventLog
 from sim.inventory import Inventory
-from sim.journey import INTEREST_RETENTION
 from sim.network import small_world
 from sim.population import TIERS, assign_nearest_store, draw_traits, place_stores
 from sim.state import ConsumerState
@@ -101,6 +100,7 @@ class OmnichannelModel(mesa.Model):
         hours = np.array([cfg.stores.delivery_hours.tier12, cfg.stores.delivery_hours.tier34])
         self.delivery_factor = np.exp(-hours / cfg.behaviour.delivery_patience_hours)
         self.inventory.set_policy(cfg.inventory)
+        self.interest_retention = np.float32(0.5 ** (1.0 / cfg.behaviour.interest_half_life_days))
 
     def _change_policy(self, change: ScheduledChange) -> None:
         """A scheduled change (Mesa event) takes effect before the day it is dated."""
@@ -154,7 +154,7 @@ class OmnichannelModel(mesa.Model):
         self.tally.reset()
         self.stock_demand[:] = 0.0
         self._ledger_opening.append(self.inventory.stock.astype(np.int32))
-        self.state.interest *= np.float32(INTEREST_RETENTION)
+        self.state.interest *= self.interest_retention
 
         exposure.content(self, day)
         online = shopping.app_sessions(self, day)

@@ -94,7 +94,9 @@ def simulate(
     events = model.events_table()
     consumers = model.consumers_frame()
     daily = model.daily_frame()
-    kpis = compute_kpis(events.to_pandas(), consumers, days, daily=daily)
+    kpis = compute_kpis(
+        events.to_pandas(), consumers, days, daily=daily, redeemable_in=config.coupons.redeemable_in
+    )
     wall = time.perf_counter() - started
     manifest = {
         "scenario": config.name,

@@ -32,7 +32,8 @@ def app_sessions(model: OmnichannelModel, day: int) -> np.ndarray:
     rng = model.streams.get(Source.app, day)
     s, b, tr = model.state, model.config.behaviour, model.traits
     eligible = np.flatnonzero(s.aware & ~s.lapsed)
-    p = b.app_session_rate * tr.online_propensity[eligible]
+    engaged = np.minimum(1.0, s.interest[eligible] + (s.purchases[eligible] > 0))
+    p = b.app_session_rate * tr.online_propensity[eligible] * engaged
     browsing = eligible[rng.random(len(eligible)) < p]
     on_mission = np.flatnonzero(s.mission == Mission.online)
     sessions = unique(np.concatenate([browsing, on_mission]))
@@ -68,21 +69,26 @@ def claim_coupons(model: OmnichannelModel, day: int, sessions: np.ndarray) -> No
     model.log.add(
         day, Event.coupon_claim, claimants, channel=Channel.online, value=policy.value, coupon=ids
     )
-    touch(model, claimants, COUPON_CLAIM_WEIGHT, rng)
+    novelty = touch(model, claimants, COUPON_CLAIM_WEIGHT, rng)
     if policy.redeemable_in in ("store", "everywhere"):
-        plan_visits(model, claimants, b.coupon_store_pull, day, rng)
+        plan_visits(model, claimants, b.coupon_store_pull * novelty, day, rng)
 
 
 def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
-    """Planned visits, walk-ins and missions; returns the visitors who attempt to buy."""
+    """Planned visits, discovery walk-ins and missions; returns the visitors who attempt to buy.
+
+    Discovery: an unaware consumer passing a store walks in (a Poisson process thinned
+    to the unaware, so its rate falls as awareness spreads).
+    """
     rng = model.streams.get(Source.visits, day)
     s, b = model.state, model.config.behaviour
     planned = np.flatnonzero(s.planned_visit_day == day)
     walk_ins = np.empty(0, np.int64)
     if model.access_total > 0:
-        k = int(rng.poisson(b.walk_in_rate * model.access_total))
+        k = int(rng.poisson(b.discovery_rate * model.access_total))
         u = rng.random(k) * model.access_cdf[-1]
         walk_ins = np.minimum(np.searchsorted(model.access_cdf, u, "right"), model.size - 1)
+        walk_ins = walk_ins[~s.aware[walk_ins]]
     visitors = unique(np.concatenate([planned, walk_ins]))
     visitors = visitors[model.nearest_store[visitors] >= 0]
     if len(visitors) == 0:
@@ -192,6 +198,7 @@ def purchase_attempts(
     np.add.at(s.purchases, buyers, 1)
     s.last_purchase_day[buyers] = day
     s.used_online[buyers[bought_in == Channel.online]] = True
+    np.add.at(s.online_orders, buyers[bought_in == Channel.online], 1)
     return buyers, bought_in
 
 

@@ -52,6 +52,8 @@ class ConsumerState:
     planned_visit_day: np.ndarray = field(init=False)
     mission: np.ndarray = field(init=False)
     shares: np.ndarray = field(init=False)
+    touches: np.ndarray = field(init=False)
+    online_orders: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.size
@@ -73,6 +75,8 @@ class ConsumerState:
         self.planned_visit_day = np.full(n, NEVER, np.int32)
         self.mission = np.zeros(n, np.int8)
         self.shares = np.zeros(n, np.int32)
+        self.touches = np.zeros(n, np.int32)
+        self.online_orders = np.zeros(n, np.int32)
 
     def stage(self) -> np.ndarray:
         """Funnel stage of every consumer (int8 codes of :class:`Stage`)."""
