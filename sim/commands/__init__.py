@@ -1,0 +1,1 @@
+"""Subcommands of ``omo`` beyond run and kpis; each module exposes ``register(subparsers)``."""
