@@ -232,7 +232,6 @@ class Consistency(_Frozen):
 
 class Membership(_Frozen):
     unified: bool = Field(True, description="One membership and points scheme across channels.")
-    points_rate: NonNegative = Field(0.02, description="Points earned per unit spent.")
     member_events_per_month: NonNegative = Field(
         0.5, description="Member-only events a member is invited to per month."
     )

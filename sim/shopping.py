@@ -71,7 +71,10 @@ def claim_coupons(model: OmnichannelModel, day: int, sessions: np.ndarray) -> No
     )
     novelty = touch(model, claimants, COUPON_CLAIM_WEIGHT, rng)
     if policy.redeemable_in in ("store", "everywhere"):
-        plan_visits(model, claimants, b.coupon_store_pull * novelty, day, rng)
+        # Store-going customers answer the coupon's pull to the store; for everyone
+        # else it is one more prompt, and prompts wear out.
+        pull = b.coupon_store_pull * np.where(s.used_store[claimants], 1.0, novelty)
+        plan_visits(model, claimants, pull, day, rng)
 
 
 def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
@@ -191,7 +194,6 @@ def purchase_attempts(
     s.coupon_expiry[who[redeem]] = NEVER
     s.mission[who] = Mission.none
 
-    _inconsistency_lapse(model, day, who, in_store, conflict, rng)
     buyers, bought_in = who[buys], channel[buys]
     first = s.purchases[buyers] == 0
     s.first_purchase_day[buyers[first]] = day
@@ -199,11 +201,15 @@ def purchase_attempts(
     s.last_purchase_day[buyers] = day
     s.used_online[buyers[bought_in == Channel.online]] = True
     np.add.at(s.online_orders, buyers[bought_in == Channel.online], 1)
+    _inconsistency_lapse(model, day, who, in_store, conflict, rng)
     return buyers, bought_in
 
 
 def _inconsistency_lapse(model, day, who, in_store, conflict, rng) -> None:
     """Customers who meet an inconsistent brand may drift away (report 5.5.3: -15% repurchase).
+
+    Checked after the day's purchases, so a first purchase marred by inconsistency
+    (a store price above the online one, say) can already cost the repeat business.
 
     Inconsistent: lagging store prices for someone who knows the online price, a coupon
     refused in this channel, or points not recognised outside the channel joined in.
