@@ -145,9 +145,6 @@ class Stores(_Frozen):
         0.5, description="Experience zones, try-on, events: how memorable a visit is (0-1)."
     )
     bopis: bool = Field(True, description="Buy online, pick up in store.")
-    bopis_pickup_share: Probability = Field(
-        0.3, description="Share of online orders picked up in store when bopis is on."
-    )
     online_order_area: bool = Field(
         False, description="Store visitors who meet a stockout can order online on the spot."
     )
@@ -279,6 +276,9 @@ class Behaviour(_Frozen):
     basket_sigma: NonNegative = Field(0.5, description="Log-normal spread of order values.")
     omnichannel_basket_uplift: NonNegative = Field(
         0.3, description="Larger baskets once a customer uses both online and store."
+    )
+    bopis_pickup_share: Probability = Field(
+        0.05, description="Share of online orders picked up in store when stores offer it."
     )
     delivery_patience_hours: Positive = Field(
         12.0, description="Delivery time at which online buy odds fall by e."

@@ -36,8 +36,7 @@ def after_purchase(
     online = buyers[channel == Channel.online]
     if cfg.stores.bopis and len(online) and day + 1 < cfg.horizon_days:
         pick = online[
-            (model.nearest_store[online] >= 0)
-            & (rng.random(len(online)) < cfg.stores.bopis_pickup_share)
+            (model.nearest_store[online] >= 0) & (rng.random(len(online)) < b.bopis_pickup_share)
         ]
         s.planned_visit_day[pick] = day + 1
 
