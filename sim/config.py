@@ -104,7 +104,9 @@ class Population(_Frozen):
         description="Real consumers the simulated ones stand for; money and reach scale by "
         "market_size / size, so rates do not depend on the resolution.",
     )
-    segments: dict[str, Segment] = Field(default_factory=_default_segments)
+    segments: dict[str, Segment] = Field(
+        default_factory=_default_segments, description="The segment mix, by segment name."
+    )
     mean_store_distance_km: Positive = Field(
         3.0, description="Mean distance to the nearest store in tier-1/2 cities at 200 stores."
     )
@@ -154,7 +156,9 @@ class Stores(_Frozen):
 class Inventory(_Frozen):
     """Stock: kept separate per channel, or pooled with dynamic allocation."""
 
-    mode: Literal["separate", "pooled"] = "separate"
+    mode: Literal["separate", "pooled"] = Field(
+        "separate", description="Store and online stock kept apart, or pooled and allocated."
+    )
     skus: Annotated[int, Field(ge=1, le=10_000)] = Field(20, description="Number of items.")
     sku_popularity: NonNegative = Field(
         1.0, description="Zipf exponent of demand across items (0 = all alike)."
@@ -191,7 +195,8 @@ class Content(_Frozen):
     """Paid and earned content: budget and mix across channels, targeting, personalisation."""
 
     channels: dict[Literal["short_video", "livestream", "kol", "ugc"], ContentChannel] = Field(
-        default_factory=_default_channels
+        default_factory=_default_channels,
+        description="Budget, cost and quality per channel (ugc = KOC / ordinary-user posts).",
     )
     targeting: Probability = Field(
         0.5, description="How strongly views go to high online-propensity consumers (0-1)."
@@ -205,7 +210,7 @@ class Content(_Frozen):
 class Coupons(_Frozen):
     """Coupon policy: value, where it can be used, referral coupons, budget."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="Whether the app offers coupons at all.")
     value: NonNegative = Field(20.0, description="Face value of an app coupon.")
     threshold: NonNegative = Field(0.0, description="Minimum order value to redeem.")
     redeemable_in: Literal["online", "store", "everywhere"] = Field(
@@ -237,12 +242,24 @@ class Membership(_Frozen):
 class Behaviour(_Frozen):
     """How consumers respond; calibrated, not chosen by strategy. Rates are per day."""
 
-    consider_per_touch: Probability = Field(0.35, description="Touch -> considering chance.")
-    app_session_rate: Probability = Field(0.05, description="Daily app visit, aware consumers.")
-    buy_online_per_session: Probability = Field(0.12, description="Considering -> online order.")
-    buy_in_store_per_visit: Probability = Field(0.35, description="Considering -> store purchase.")
-    visit_after_view: Probability = Field(0.06, description="A view plans a store visit.")
-    visit_delay_days: Positive = Field(3.0, description="Mean days from the spark to the visit.")
+    consider_per_touch: Probability = Field(
+        0.35, description="Chance a full-weight touchpoint puts the brand on the shortlist."
+    )
+    app_session_rate: Probability = Field(
+        0.05, description="Daily chance an engaged, fully online consumer opens the app."
+    )
+    buy_online_per_session: Probability = Field(
+        0.12, description="Top chance a considering prospect orders during an app session."
+    )
+    buy_in_store_per_visit: Probability = Field(
+        0.35, description="Top chance a considering prospect buys during a store visit."
+    )
+    visit_after_view: Probability = Field(
+        0.06, description="Chance a fresh content view or friend's word sparks a store visit."
+    )
+    visit_delay_days: Positive = Field(
+        3.0, description="Mean days from that spark to the visit (geometric)."
+    )
     discovery_rate: Probability = Field(
         0.002, description="Daily chance an unaware consumer near a store walks in and finds it."
     )
@@ -256,18 +273,34 @@ class Behaviour(_Frozen):
         2.0, description="How strongly past channel choices steer the next repeat purchase."
     )
     travel_km: Positive = Field(5.0, description="Distance at which visit odds fall by e.")
-    coupon_claim_per_session: Probability = Field(0.25, description="App session -> claim.")
-    coupon_store_pull: Probability = Field(0.15, description="Store-valid coupon -> visit plan.")
-    coupon_purchase_lift: NonNegative = Field(0.5, description="Buy-odds lift from a coupon.")
+    coupon_claim_per_session: Probability = Field(
+        0.25, description="Chance an app session ends with a coupon claimed (x price sensitivity)."
+    )
+    coupon_store_pull: Probability = Field(
+        0.15, description="Chance a coupon valid in store makes a store-goer plan a visit."
+    )
+    coupon_purchase_lift: NonNegative = Field(
+        0.5, description="Relative lift in buy odds from a coupon in hand (x price sensitivity)."
+    )
     coupon_conflict_abandonment: Probability = Field(
         0.3, description="Abandon when the coupon held is not valid in this channel."
     )
-    share_after_purchase: Probability = Field(0.2, description="Purchase -> share.")
-    friends_per_share: Annotated[int, Field(ge=1, le=50)] = Field(3)
+    share_after_purchase: Probability = Field(
+        0.2, description="Chance a purchase is shared with friends (x social activity)."
+    )
+    friends_per_share: Annotated[int, Field(ge=1, le=50)] = Field(
+        3, description="Friends who hear about one share (and get a referral coupon)."
+    )
     wom_consider_boost: NonNegative = Field(1.5, description="Trust weight of a friend's word.")
-    member_join_after_purchase: Probability = Field(0.4)
-    repurchase_rate: Probability = Field(0.008, description="Daily need to rebuy, customers.")
-    member_repurchase_boost: NonNegative = Field(0.5, description="Members rebuy this much more.")
+    member_join_after_purchase: Probability = Field(
+        0.4, description="Chance a non-member buyer joins the membership."
+    )
+    repurchase_rate: Probability = Field(
+        0.008, description="Daily chance an active customer needs to buy again."
+    )
+    member_repurchase_boost: NonNegative = Field(
+        0.5, description="Members' need to rebuy is this much higher (0.5 = +50%)."
+    )
     lapse_rate: Probability = Field(0.004, description="Daily chance a customer drifts away.")
     inconsistency_lapse: Probability = Field(
         0.1, description="Chance an inconsistent experience makes a customer lapse."
@@ -295,8 +328,10 @@ class ScheduledChange(_Frozen):
 class ScenarioConfig(_Frozen):
     """A whole scenario. Frozen: make variants with :func:`with_overrides`."""
 
-    name: str = "scenario"
-    horizon_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    name: str = Field("scenario", description="Scenario name, used in run folder names.")
+    horizon_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        365, description="Days simulated; one Mesa step is one day."
+    )
     population: Population = Field(default_factory=Population)
     network: Network = Field(default_factory=Network)
     stores: Stores = Field(default_factory=Stores)
@@ -306,7 +341,10 @@ class ScenarioConfig(_Frozen):
     consistency: Consistency = Field(default_factory=Consistency)
     membership: Membership = Field(default_factory=Membership)
     behaviour: Behaviour = Field(default_factory=Behaviour)
-    schedule: list[ScheduledChange] = Field(default_factory=list)
+    schedule: list[ScheduledChange] = Field(
+        default_factory=list,
+        description="Dated policy changes: [{day: 120, set: {coupons.redeemable_in: everywhere}}].",
+    )
 
     @model_validator(mode="after")
     def _schedule_is_valid(self) -> ScenarioConfig:
@@ -473,36 +511,3 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         return with_overrides(base, overrides)
     except ConfigError as exc:
         raise ConfigError([f"--set {p}" for p in exc.problems]) from None
-
-
-def schema_reference() -> list[tuple[str, str, str, str]]:
-    """(path, type, default, description) for every scenario key, for the README."""
-    rows: list[tuple[str, str, str, str]] = []
-
-    def walk(model: type[BaseModel], prefix: str, instance: BaseModel | None) -> None:
-        for name, field in model.model_fields.items():
-            path = f"{prefix}{name}"
-            ann = field.annotation
-            value = getattr(instance, name, None) if instance is not None else None
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, path + ".", value)
-                continue
-            type_name = getattr(ann, "__name__", str(ann)).replace("typing.", "")
-            bounds = []
-            for m in field.metadata:
-                for attr, sym in (("ge", ">="), ("gt", ">"), ("le", "<=")):
-                    if getattr(m, attr, None) is not None:
-                        bounds.append(f"{sym}{getattr(m, attr)}")
-            if bounds:
-                type_name += " " + ",".join(bounds)
-            default = json.dumps(value if not isinstance(value, BaseModel) else value.model_dump())
-            if (
-                isinstance(value, dict)
-                and value
-                and isinstance(next(iter(value.values())), BaseModel)
-            ):
-                default = "see configs/baseline.yaml"
-            rows.append((path, type_name, default, field.description or ""))
-
-    walk(ScenarioConfig, "", ScenarioConfig())
-    return rows
