@@ -146,7 +146,10 @@ def _format(exc: ValidationError) -> list[str]:
         elif err["type"] == "value_error":
             lines.extend(err["msg"].removeprefix("Value error, ").split("; "))
         else:
-            lines.append(f"{path}: value {err.get('input')!r}: {err['msg']}")
+            hint = ""
+            if isinstance(err.get("input"), bool) and err["type"] == "string_type":
+                hint = " (YAML reads on/off/yes/no as true/false: quote the name)"
+            lines.append(f"{path}: value {err.get('input')!r}: {err['msg']}{hint}")
     return lines
 
 

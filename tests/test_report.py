@@ -1,0 +1,135 @@
+"""Plots and the results folder, on synthetic runs (no simulation needed)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from sim.experiment import ExperimentResult, load_experiment  # noqa: E402
+from sim.plots import channel_bars, forest_plot, pairing_gain, timeseries_bands  # noqa: E402
+from sim.report import (  # noqa: E402
+    RESULT_FILES,
+    replication_suggestions,
+    results_table,
+    write_results,
+)
+from sim.stats import summarize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+KPIS = ["revenue", "customers", "coupon_conflict_abandonment"]
+
+
+@pytest.fixture
+def result(tmp_path) -> ExperimentResult:
+    path = tmp_path / "mini.yaml"
+    path.write_text(
+        f"base: {ROOT / 'configs' / 'baseline.yaml'}\n"
+        "description: A synthetic check <of> escaping & plots.\n"
+        "arms:\n  ctl: {}\n  more: {set: {coupons.value: 30}}\n  less: {set: {coupons.value: 10}}\n"
+        f"kpis: {KPIS}\nbootstrap_kpis: [customers]\nreplications: 8\n"
+    )
+    exp = load_experiment(path)
+    rng = np.random.default_rng(0)
+    common = rng.normal(1000, 100, 8)
+    rows, daily = [], []
+    for arm, shift in (("ctl", 0.0), ("more", 50.0), ("less", -2.0)):
+        for r, seed in enumerate(exp.seeds):
+            rows.append(
+                {
+                    "arm": arm,
+                    "replication": r,
+                    "seed": seed,
+                    "config_hash": exp.configs[arm].config_hash(),
+                    "revenue": common[r] + shift + rng.normal(0, 5),
+                    "customers": common[r] / 10 + rng.normal(0, 1),
+                    "coupon_conflict_abandonment": np.nan,
+                    "revenue_online": common[r] * 0.6,
+                    "revenue_store": common[r] * 0.4,
+                    "coupon_cost": 30.0,
+                    "content_spend": 80.0,
+                }
+            )
+        for series in ("revenue_online", "customers"):
+            mean = np.linspace(0, 10, 30) + shift / 10
+            daily.append(
+                pd.DataFrame(
+                    {"arm": arm, "series": series, "day": np.arange(30), "mean": mean,
+                     "p05": mean - 1, "p95": mean + 1}
+                )
+            )  # fmt: skip
+    hashes = {a: c.config_hash() for a, c in exp.configs.items()}
+    return ExperimentResult(exp, pd.DataFrame(rows), pd.concat(daily), 1.5, 2, hashes)
+
+
+@pytest.fixture
+def summary(result) -> pd.DataFrame:
+    return summarize(
+        result.runs, KPIS, "ctl", arms=result.experiment.arms, bootstrap_kpis=["customers"]
+    )
+
+
+def test_plots_return_figures_and_draw_into_a_given_axes(result, summary):
+    for fig in (
+        forest_plot(summary),
+        pairing_gain(summary),
+        channel_bars(result.runs),
+        timeseries_bands(result.daily, "revenue_online", rolling=7),
+    ):
+        assert isinstance(fig, plt.Figure)
+        plt.close(fig)
+    fig, axes = plt.subplots(1, 2)
+    assert forest_plot(summary, ax=axes[0]) is fig
+    assert timeseries_bands(result.daily, "customers", ax=axes[1]) is fig
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no daily series"):
+        timeseries_bands(result.daily, "nope")
+
+
+def test_results_table_marks_control_and_significance(summary):
+    table = results_table(summary)
+    rev = table[table["KPI"] == "revenue"].set_index("arm")
+    assert rev.loc["ctl (control)", "diff vs control"] == ""
+    assert rev.loc["more", "significant"] == "yes"
+    conflict = table[table["KPI"] == "coupon_conflict_abandonment"]
+    assert (conflict["mean"] == "n/a").all()
+
+
+def test_suggestions_default_and_requested(result, summary):
+    default = replication_suggestions(result, summary)
+    assert set(default["basis"]) == {"1% of control mean"}
+    assert set(default["arm"]) == {"more", "less"}
+    requested = replication_suggestions(result, summary, {"revenue": 1.0})
+    row = requested[(requested["kpi"] == "revenue") & (requested["arm"] == "more")].iloc[0]
+    assert row["basis"] == "requested" and row["replications"] > 8
+
+
+def test_write_results_is_complete_self_contained_and_atomic(result, summary, tmp_path):
+    out = write_results(result, summary, tmp_path / "res", suggest={"revenue": 2.0})
+    for name in RESULT_FILES:
+        assert (out / name).is_file(), name
+    assert (out / "plots" / "forest.png").read_bytes()[:4] == b"\x89PNG"
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(list((out / "plots").glob("*.png")))
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing fetched from elsewhere
+    assert "<table>" in page and "revenue" in page and "more" in page
+    assert "&lt;of&gt; escaping &amp; plots" in page
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["seeds"] == result.experiment.seeds
+    assert set(meta["arms"]) == {"ctl", "more", "less"}
+    assert meta["arms"]["more"]["config"]["coupons"]["value"] == 30
+    assert pd.read_parquet(out / "runs.parquet").shape[0] == 24
+    assert pd.read_csv(out / "summary.csv").shape[0] == 9
+    with pytest.raises(FileExistsError):
+        write_results(result, summary, out)
+    write_results(result, summary, out, force=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
