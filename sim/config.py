@@ -255,7 +255,10 @@ class Behaviour(_Frozen):
         0.35, description="Top chance a considering prospect buys during a store visit."
     )
     visit_after_view: Probability = Field(
-        0.06, description="Chance a fresh content view or friend's word sparks a store visit."
+        0.06, description="Chance a fresh content view sparks a store visit."
+    )
+    visit_after_wom: Probability = Field(
+        0.1, description="Chance a friend's fresh recommendation sparks a store visit."
     )
     visit_delay_days: Positive = Field(
         3.0, description="Mean days from that spark to the visit (geometric)."

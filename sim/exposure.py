@@ -59,6 +59,6 @@ def word_of_mouth(
     model.log.add(day, Event.wom_received, dst, source=src)
     weight = np.float32(0.5 * b.wom_consider_boost)
     novelty = touch(model, dst, weight, rng)
-    plan_visits(model, dst, b.visit_after_view * novelty, day, rng)
+    plan_visits(model, dst, b.visit_after_wom * novelty, day, rng)
     model.tally.wom_messages += len(dst)
     return src, dst
