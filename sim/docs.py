@@ -1,7 +1,7 @@
 """Reference documentation generated from the code, so the README cannot drift from it.
 
-``python -m sim.docs`` prints the scenario-key table and the event-log table; the
-README embeds them between markers, and a test checks they are current.
+``python -m sim.docs`` prints the scenario-key table; ``python -m sim.docs README.md``
+rewrites it between the README's markers, and a test checks the README is current.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import types
 import typing
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -84,7 +85,32 @@ def scenario_table() -> str:
     return "\n".join(lines)
 
 
+def readme_block(text: str) -> str:
+    """The generated part of a README between the markers (empty if absent)."""
+    if SCENARIO_BEGIN not in text or SCENARIO_END not in text:
+        return ""
+    return text.split(SCENARIO_BEGIN, 1)[1].split(SCENARIO_END, 1)[0].strip()
+
+
+def update_readme(path: str | Path) -> bool:
+    """Rewrite the README's scenario-key table; returns whether it changed."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    if SCENARIO_BEGIN not in text or SCENARIO_END not in text:
+        raise ValueError(f"{path}: no {SCENARIO_BEGIN!r} ... {SCENARIO_END!r} markers")
+    head, rest = text.split(SCENARIO_BEGIN, 1)
+    tail = rest.split(SCENARIO_END, 1)[1]
+    new = f"{head}{SCENARIO_BEGIN}\n{scenario_table()}\n{SCENARIO_END}{tail}"
+    changed = new != text
+    if changed:
+        path.write_text(new, encoding="utf-8")
+    return changed
+
+
 if __name__ == "__main__":
-    print(SCENARIO_BEGIN)
-    print(scenario_table())
-    print(SCENARIO_END)
+    import sys
+
+    if len(sys.argv) > 1:
+        print("updated" if update_readme(sys.argv[1]) else "already current")
+    else:
+        print(scenario_table())

@@ -1,0 +1,24 @@
+"""The README's scenario reference is generated from the schema and must stay current."""
+
+from pathlib import Path
+
+from sim.config import ScenarioConfig
+from sim.docs import readme_block, scenario_keys, scenario_table
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def test_readme_scenario_reference_is_current():
+    """Fails when a scenario key is added or changed without `python -m sim.docs README.md`."""
+    assert readme_block(README.read_text(encoding="utf-8")) == scenario_table().strip()
+
+
+def test_every_leaf_key_is_documented_with_a_description():
+    """Each scenario key appears once in the reference and says what it means."""
+    rows = scenario_keys()
+    paths = [r[0] for r in rows]
+    assert len(paths) == len(set(paths))
+    undocumented = [r[0] for r in rows if not r[3]]
+    assert undocumented == []
+    for section in ScenarioConfig.model_fields:
+        assert any(p == section or p.startswith(section + ".") for p in paths), section
