@@ -77,6 +77,7 @@ class OmnichannelModel(mesa.Model):
         self.coupon_budget_used = 0.0
         self._next_coupon = 0
         self.policy_changes: list[dict[str, Any]] = []
+        self._table_cache: tuple[int, pa.Table] | None = None
         self._derive_policy()
 
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -197,7 +198,9 @@ class OmnichannelModel(mesa.Model):
     # ---- results --------------------------------------------------------------------------
     def events_table(self) -> pa.Table:
         """The event log so far (Arrow), consumers as their Mesa unique_id."""
-        return self.log.to_arrow(self.consumer_ids)
+        if self._table_cache is None or self._table_cache[0] != self.log.rows:
+            self._table_cache = (self.log.rows, self.log.to_arrow(self.consumer_ids))
+        return self._table_cache[1]
 
     def events_of(self, unique_id: int) -> pd.DataFrame:
         """One consumer's journey so far (a small, fast filter of the log)."""
