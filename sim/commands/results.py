@@ -54,7 +54,9 @@ def _results(args: argparse.Namespace) -> int:
                 frame = con.execute(args.sql).df()
             except duckdb.Error as exc:
                 raise ConfigError([f"--sql: {str(exc).splitlines()[0]}"]) from None
-            print(frame.to_csv(index=False) if args.csv else frame.to_string(index=False))
+            print(
+                frame.to_csv(index=False).rstrip("\n") if args.csv else frame.to_string(index=False)
+            )
             return 0
         _summary(con, path, args.kpis)
     finally:

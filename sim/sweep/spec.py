@@ -210,7 +210,9 @@ def _check_parameter(base: ScenarioConfig, p: dsg.Parameter) -> list[str]:
             for line in exc.problems:
                 # "path: no such key" -> keep; validation lines name nested fields already
                 detail = line.removeprefix(f"{p.path}: ")
-                problems.append(f"parameters.{p.path}: value {value!r}: {detail}")
+                if not detail.startswith(("value ", "no such")):
+                    detail = f"value {value!r}: {detail}"
+                problems.append(f"parameters.{p.path}: {detail}")
             if any("no such" in line for line in exc.problems):
                 break
     return list(dict.fromkeys(problems))

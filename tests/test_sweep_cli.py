@@ -1,0 +1,87 @@
+"""``omo sweep`` and ``omo results`` on the command line: exit codes, messages, output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.cli import main
+
+BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
+
+
+def write_spec(tmp_path: Path, **changes) -> Path:
+    spec = {
+        "name": "t",
+        "base": BASE,
+        "set": {"population.size": 800, "horizon_days": 45},
+        "parameters": {
+            "coupons.value": {"levels": [5, 40]},
+            "coupons.redeemable_in": {"levels": ["online", "everywhere"]},
+        },
+        "design": {"kind": "grid"},
+        "replications": 1,
+        "root_seed": 3,
+        "kpis": ["revenue", "coupon_cost"],
+    }
+    spec.update(changes)
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"parameters": {"coupons.valeu": {"levels": [1, 2]}}}, "parameters.coupons.valeu"),
+        ({"parameters": {"coupons.value": {"levels": []}}}, "parameters.coupons.value"),
+        ({"parameters": {"coupons.value": {"lower": 9, "upper": 3}}}, "parameters.coupons.value"),
+        ({"design": {"kind": "taguchi"}}, "design.kind"),
+        ({"kpis": ["profit"]}, "kpis"),
+    ],
+)
+def test_bad_sweep_file_exits_2_before_anything_runs(tmp_path, capsys, changes, field):
+    out = tmp_path / "out"
+    code = main(["sweep", str(write_spec(tmp_path, **changes)), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and field in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_bad_flags_exit_2(tmp_path, capsys):
+    spec = str(write_spec(tmp_path))
+    assert main(["sweep", spec, "--executor", "local", "--scheduler", "tcp://x:1"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
+    assert main(["sweep", spec, "--workers", "0"]) == 2
+    assert main(["results", str(tmp_path)]) == 2
+    assert "not a sweep folder" in capsys.readouterr().err
+
+
+def test_dry_run_shows_the_design_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(write_spec(tmp_path)), "--dry-run", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "grid design, 4 points x 1 replications = 4 runs" in text
+    assert not out.exists()
+
+
+def test_sweep_then_results_summary_and_sql(tmp_path, capsys):
+    out = tmp_path / "out"
+    spec = str(write_spec(tmp_path))
+    assert main(["sweep", spec, "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "ok 4  failed 0  missing 0" in text
+    assert "KPI means by coupons.redeemable_in" in text and "everywhere" in text
+    query = 'select "coupons.value" as v, count(*) as n from runs group by 1 order by 1'
+    assert main(["results", str(out), "--sql", query, "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["v,n", "5,2", "40,2"]
+    assert main(["results", str(out), "--sql", "select nope from kpis"]) == 2
+    assert "--sql" in capsys.readouterr().err
+    # the same command again runs nothing
+    assert main(["sweep", spec, "--out", str(out), "--workers", "2"]) == 0
+    assert "0 runs done now, 4 already done" in capsys.readouterr().out
