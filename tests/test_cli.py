@@ -1,0 +1,195 @@
+"""The ``omo run`` command line: bad input exits 2 with one clear line per problem, no
+traceback and nothing written; good input writes the same run as the library does."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+from sim.run import RUN_FILES, simulate, write_run
+from tests.conftest import BASELINE, ROOT, make_config
+
+TRAITS = "online_propensity: 0.5, price_sensitivity: 0.5, social_activity: 0.5, "
+TRAITS += "tier34_share: 0.5, consent: 0.5"
+
+#: (id, scenario YAML or None for the baseline, extra args, fragments each line must hold)
+BAD_INPUT = [
+    ("unknown_key", "bogus: 1\n", [], [["bogus", "1", "unknown key"]]),
+    (
+        "wrong_type",
+        "population: {size: abc}\n",
+        [],
+        [["population.size", "'abc'", "valid integer"]],
+    ),
+    (
+        "probability_above_1",
+        "behaviour: {lapse_rate: 1.5}\n",
+        [],
+        [["behaviour.lapse_rate", "1.5", "less than or equal to 1"]],
+    ),
+    (
+        "negative_count",
+        "stores: {count: -3}\n",
+        [],
+        [["stores.count", "-3", "greater than or equal to 0"]],
+    ),
+    (
+        "schedule_past_horizon",
+        "horizon_days: 30\nschedule: [{day: 30, set: {coupons.value: 5}}]\n",
+        [],
+        [["schedule.0.day", "30", "0..29"]],
+    ),
+    (
+        "set_unknown_path",
+        None,
+        ["--set", "coupons.nope=1"],
+        [["--set", "coupons.nope", "no such key", "redeemable_in"]],
+    ),
+    (
+        "set_bad_value",
+        None,
+        ["--set", "coupons.redeemable_in=shop"],
+        [["coupons.redeemable_in", "'shop'", "'online'"]],
+    ),
+    (
+        "segment_shares",
+        f"population:\n  segments:\n    a: {{share: 0.5, {TRAITS}}}\n"
+        f"    b: {{share: 0.3, {TRAITS}}}\n",
+        [],
+        [["segments", "0.8", "exactly 1"]],
+    ),
+    ("yaml_syntax", "population: {size: 100\n", [], [["scenario.yaml", "not valid YAML"]]),
+    ("negative_seed", None, ["--seed", "-1"], [["--seed", "-1", "non-negative"]]),
+    (
+        "several_problems",
+        "bogus: 1\npopulation: {size: abc}\nstores: {count: -3}\n",
+        [],
+        [["bogus"], ["population.size"], ["stores.count"]],
+    ),
+]
+
+
+def scenario_path(tmp_path, text):
+    if text is None:
+        return str(BASELINE)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "expected"), [c[1:] for c in BAD_INPUT], ids=[c[0] for c in BAD_INPUT]
+)
+def test_bad_input_exits_2_with_one_error_line_per_problem(tmp_path, capsys, text, args, expected):
+    """Exit code 2; one 'error:' line per problem naming path, value and rule; no traceback;
+    no run folder and no temporary folder."""
+    out = tmp_path / "runs" / "out"
+    code = main(["run", scenario_path(tmp_path, text), "--out", str(out), "--quiet", *args])
+    err = capsys.readouterr().err
+    assert code == 2
+    lines = error_lines(err)
+    assert len(lines) == len(expected), err
+    for fragments in expected:
+        assert any(all(f in line for f in fragments) for line in lines), (fragments, err)
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not (tmp_path / "runs").exists() or list((tmp_path / "runs").iterdir()) == []
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    """A scenario file that does not exist: exit 2, one line naming it, nothing written."""
+    out = tmp_path / "out"
+    code = main(["run", str(tmp_path / "missing.yaml"), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert error_lines(err) == err.splitlines()
+    assert len(error_lines(err)) == 1 and "missing.yaml" in err and "cannot read" in err
+    assert not out.exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG sim/config.py read_yaml: the YAML error is embedded verbatim, spreading one "
+    "problem over several stderr lines that do not start with 'error:'",
+)
+def test_yaml_syntax_error_is_one_line(tmp_path, capsys):
+    """A YAML syntax error is reported as exactly one 'error:' line (with line/column)."""
+    path = tmp_path / "scenario.yaml"
+    path.write_text("population: {size: 100\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == error_lines(err)
+    assert len(error_lines(err)) == 1
+
+
+def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
+    """Via a subprocess: exit code 2, only 'error:' lines, no traceback, nothing written."""
+    scenario = scenario_path(tmp_path, "bogus: 1\nstores: {count: -3}\n")
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "run", scenario, "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == error_lines(proc.stderr)
+    assert len(error_lines(proc.stderr)) == 2
+    assert not out.exists()
+
+
+def test_existing_out_is_refused_without_force(tmp_path, capsys):
+    """--out naming an existing folder exits 2 and leaves it alone; --force replaces it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "marker").write_text("keep")
+    args = [
+        "run",
+        str(BASELINE),
+        "--set",
+        "population.size=300",
+        "--set",
+        "horizon_days=10",
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    assert main(args) == 2
+    assert "exists" in capsys.readouterr().err
+    assert (out / "marker").read_text() == "keep"
+    assert main([*args, "--force"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+
+
+def test_cli_run_matches_library_run_byte_for_byte(tmp_path):
+    """`omo run` in another process writes the same events.parquet as simulate + write_run."""
+    sets = {"population.size": 1500, "horizon_days": 60}
+    out = tmp_path / "cli"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "run",
+        str(BASELINE),
+        "--seed",
+        "5",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
+    for key, value in sets.items():
+        cmd += ["--set", f"{key}={value}"]
+    subprocess.run(cmd, check=True, cwd=ROOT, timeout=120)
+    lib = write_run(simulate(make_config(size=1500, horizon=60), 5), tmp_path / "lib")
+    digest = [hashlib.sha256((p / "events.parquet").read_bytes()).hexdigest() for p in (out, lib)]
+    assert digest[0] == digest[1]
