@@ -1,0 +1,42 @@
+"""The shipped baseline reproduces the report's stylized facts, at any resolution.
+
+These are the acceptance tests of issue 4: they run the real baseline, so they are the
+slowest in the suite (about a minute on two cores).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from sim.check import check
+from sim.config import load_scenario
+from sim.kpis import LEVEL_KPIS
+from sim.run import simulate
+from sim.targets import load_targets
+
+ROOT = Path(__file__).parents[1]
+TARGETS = ROOT.parent / "shared" / "targets" / "omo_report_2025.yaml"
+BASELINE = ROOT / "configs" / "baseline.yaml"
+
+needs_targets = pytest.mark.skipif(not TARGETS.exists(), reason=f"{TARGETS} not present")
+
+
+@needs_targets
+def test_baseline_passes_all_twelve_targets_over_five_seeds():
+    """`omo check configs/baseline.yaml` at the default population: every level and effect."""
+    report = check(load_scenario(BASELINE), load_targets(TARGETS), replications=5, workers=2)
+    failed = [r.name for r in report.results if not r.passed]
+    assert failed == [], report.format()
+    assert len(list(report.results)) == 12
+
+
+@needs_targets
+def test_tenfold_population_moves_no_level_kpi_beyond_its_tolerance():
+    """KPIs are rates, not artifacts of a small sample: 50k vs 500k consumers, same seed."""
+    targets = load_targets(TARGETS)
+    base = load_scenario(BASELINE)
+    small = simulate(base, 0).kpis
+    large = simulate(load_scenario(BASELINE, {"population.size": 10 * base.population.size}), 0)
+    for name in LEVEL_KPIS:
+        allowed = targets.levels[name].allowed
+        assert abs(large.kpis[name] - small[name]) <= allowed, (name, small[name], large.kpis[name])
