@@ -114,10 +114,10 @@ class Population(_Frozen):
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Population:
         if not self.segments:
-            raise ValueError("segments: at least one segment is required")
+            raise ValueError("population.segments: at least one segment is required")
         total = sum(s.share for s in self.segments.values())
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"segments: shares sum to {total:g}, allowed: exactly 1")
+            raise ValueError(f"population.segments: shares sum to {total:g}, allowed: exactly 1")
         return self
 
 
@@ -430,7 +430,7 @@ def _format_errors(exc: ValidationError) -> list[str]:
             msg = "unknown key"
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
-            if "; " in msg or msg.startswith(("schedule", "segments")):
+            if "; " in msg or msg.startswith(("schedule", "population.segments")):
                 lines.extend(msg.split("; "))
                 continue
         lines.append(f"{path}: value {err.get('input')!r}: {msg}")
@@ -494,7 +494,10 @@ def read_yaml(path: str | Path) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: not valid YAML ({exc})"]) from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise ConfigError([f"{path}: not valid YAML{where}: {what}"]) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ScenarioConfig:

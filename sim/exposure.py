@@ -59,6 +59,7 @@ def word_of_mouth(
     model.log.add(day, Event.wom_received, dst, source=src)
     weight = np.float32(0.5 * b.wom_consider_boost)
     novelty = touch(model, dst, weight, rng)
-    plan_visits(model, dst, b.visit_after_wom * novelty, day, rng)
+    # Friends hear after the day's store visits: the earliest visit is tomorrow.
+    plan_visits(model, dst, b.visit_after_wom * novelty, day, rng, earliest=day + 1)
     model.tally.wom_messages += len(dst)
     return src, dst

@@ -47,24 +47,32 @@ def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Gener
 
 
 def plan_visits(
-    model: OmnichannelModel, who: np.ndarray, chance, day: int, rng: np.random.Generator
+    model: OmnichannelModel,
+    who: np.ndarray,
+    chance,
+    day: int,
+    rng: np.random.Generator,
+    *,
+    earliest: int | None = None,
 ) -> None:
     """Some of ``who`` decide to visit their store, after a delay of mean ``visit_delay_days``.
 
     The chance is scaled by how easy and rewarding the trip is (``visit_access``:
     distance and store experience). A consumer with a visit already planned keeps it.
+    ``earliest`` is the first day a visit can still happen (the next day for sparks that
+    come after the day's store visits).
+
+    Draws are made for everyone in ``who`` whether or not they are free to plan, so the
+    stream stays aligned across scenarios whose visit plans differ (common random numbers).
     """
     if len(who) == 0 or np.all(np.asarray(chance) <= 0):
         return
+    first = day if earliest is None else earliest
     s = model.state
-    free = s.planned_visit_day[who] < day
-    p = chance * model.visit_access[who]
-    go = who[free & (rng.random(len(who)) < p)]
-    if len(go) == 0:
-        return
-    mean = model.config.behaviour.visit_delay_days
-    delay = rng.geometric(1.0 / (1.0 + mean), size=len(go)) - 1
-    s.planned_visit_day[go] = (day + delay).astype(np.int32)
+    hit = rng.random(len(who)) < chance * model.visit_access[who]
+    delay = rng.geometric(1.0 / (1.0 + model.config.behaviour.visit_delay_days), len(who)) - 1
+    go = hit & (s.planned_visit_day[who] < first)
+    s.planned_visit_day[who[go]] = (first + delay[go]).astype(np.int32)
 
 
 def buy_odds(model: OmnichannelModel, who: np.ndarray, base: float) -> np.ndarray:

@@ -81,8 +81,10 @@ class OmnichannelModel(mesa.Model):
         self._derive_policy()
 
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
-        for change in config.schedule:
-            self.schedule_event(partial(self._change_policy, change), at=change.day)
+        # Mesa holds event callbacks weakly: keep the callbacks alive for the run.
+        self._policy_callbacks = [partial(self._change_policy, c) for c in config.schedule]
+        for change, callback in zip(config.schedule, self._policy_callbacks, strict=True):
+            self.schedule_event(callback, at=change.day)
 
     # ---- policy -------------------------------------------------------------------------
     def _derive_policy(self) -> None:

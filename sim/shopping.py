@@ -147,7 +147,12 @@ def purchase_attempts(
     value = value * (1.0 + b.omnichannel_basket_uplift * omni)
 
     demand = inv.demand_counts(location, sku)
-    shelf = inv.check(location, sku)
+    # Shoppers who will abandon over the coupon do not hold a unit in the queue; they
+    # still see whether the shelf had the item (an empty shelf is a stockout first).
+    shelf = np.zeros(len(who), bool)
+    keep = ~abandon
+    shelf[keep] = inv.check(location[keep], sku[keep])
+    shelf[abandon] = inv.stock[location[abandon], sku[abandon]] > 0
     buys = shelf & ~abandon
     inv.take(location[buys], sku[buys])
     served_from = np.where(buys, location, NONE)
@@ -166,6 +171,11 @@ def purchase_attempts(
         buys, Outcome.purchased, np.where(shelf & abandon, Outcome.abandoned, Outcome.stockout)
     ).astype(np.int8)
     redeem = buys & holds & valid_here & (value >= cfg.coupons.threshold)
+    if redeem.any():  # a coupon is used once, even by someone buying twice in a day
+        idx = np.flatnonzero(redeem)
+        _, first = np.unique(who[idx], return_index=True)
+        redeem[:] = False
+        redeem[idx[first]] = True
     model.log.add(
         day,
         Event.purchase_attempt,

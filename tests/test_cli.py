@@ -115,11 +115,6 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sim/config.py read_yaml: the YAML error is embedded verbatim, spreading one "
-    "problem over several stderr lines that do not start with 'error:'",
-)
 def test_yaml_syntax_error_is_one_line(tmp_path, capsys):
     """A YAML syntax error is reported as exactly one 'error:' line (with line/column)."""
     path = tmp_path / "scenario.yaml"

@@ -85,11 +85,6 @@ def test_segment_shares_must_sum_to_one():
     assert len(lines) == 1 and "0.8" in lines[0] and "exactly 1" in lines[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sim/config.py: the segment-share error names 'segments', not the YAML path "
-    "'population.segments'",
-)
 def test_segment_share_error_names_full_yaml_path():
     """The segment-share problem starts with its YAML path population.segments."""
     seg = {

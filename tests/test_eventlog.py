@@ -179,13 +179,6 @@ def test_every_redeemed_coupon_was_claimed_earlier_by_the_same_consumer(events):
     assert (joined.claim_row < joined.redeem_row).all()
 
 
-DOUBLE_REDEEM = (
-    "BUG sim/shopping.py purchase_attempts: a consumer with an app order and a store "
-    "purchase on the same day redeems the one coupon they hold twice"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=DOUBLE_REDEEM)
 def test_each_coupon_is_redeemed_at_most_once(seed_runs):
     """No coupon id appears in two coupon_redeem rows of a run's log (all invariant seeds)."""
     for seed, result in seed_runs.items():
@@ -194,7 +187,6 @@ def test_each_coupon_is_redeemed_at_most_once(seed_runs):
         assert redeemed.is_unique, (seed, redeemed[redeemed.duplicated()].tolist())
 
 
-@pytest.mark.xfail(strict=True, reason=DOUBLE_REDEEM)
 def test_coupon_redeemed_once_when_buying_online_and_in_store_same_day():
     """A coupon holder who orders in the app and buys in the store on one day redeems it once."""
     config = from_dict({"horizon_days": 5, "population": {"size": 40}, "stores": {"count": 1}})

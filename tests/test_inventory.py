@@ -127,12 +127,6 @@ def test_sku_draws_follow_zipf_popularity():
     assert np.all(np.abs(counts - n * p) <= 5 * se)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sim/shopping.py purchase_attempts: shoppers who abandon over a coupon conflict "
-    "still take a place in the shelf queue, so a later shopper meets a stockout while the "
-    "unit stays on the shelf",
-)
 def test_no_stockout_while_the_unit_is_still_on_the_shelf():
     """A shopper only meets a stockout when the location has no unit of the item left.
 

@@ -17,12 +17,6 @@ from sim.journey import plan_visits
 from sim.model import OmnichannelModel
 from sim.run import simulate
 
-SCHEDULE_BUG = (
-    "BUG sim/model.py __init__: schedule_event(partial(...)) -- Mesa keeps only a weak "
-    "reference to the callback, the partial is garbage the moment it is passed, and Mesa "
-    "raises 'function must be alive at Event creation': any scenario with a schedule crashes"
-)
-
 
 def tiny(size: int = 300, horizon: int = 20, **sections) -> OmnichannelModel:
     return OmnichannelModel(
@@ -139,12 +133,6 @@ def test_discovery_walk_ins_only_hit_unaware_consumers():
     assert not aware_before[visitors].any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sim/exposure.py word_of_mouth: visits it plans after the day's store visits "
-    "with a geometric delay of 0 are dated today, which has already been simulated, so "
-    "they never happen (about 1 in 1 + visit_delay_days word-of-mouth visits is lost)",
-)
 def test_no_planned_visit_is_lost(config_factory):
     """After each day, everyone whose store visit was planned for that day visited a store."""
     model = OmnichannelModel(config_factory(horizon=100), rng=2)
@@ -178,7 +166,6 @@ def test_schedule_is_validated_into_config(scheduled_config):
     assert scheduled_config.coupons.redeemable_in == "everywhere"
 
 
-@pytest.mark.xfail(strict=True, reason=SCHEDULE_BUG)
 def test_schedule_runs_through_mesa_events(scheduled_config):
     """Each schedule entry is a Mesa event on the model's event list at its day."""
     model = OmnichannelModel(scheduled_config, rng=4)
@@ -186,7 +173,6 @@ def test_schedule_runs_through_mesa_events(scheduled_config):
     assert SWITCH_DAY in times
 
 
-@pytest.mark.xfail(strict=True, reason=SCHEDULE_BUG)
 def test_schedule_is_not_applied_before_its_day(scheduled_config):
     """The policy is unchanged after day 59 and changed before day 60 is simulated."""
     model = OmnichannelModel(scheduled_config, rng=4)
@@ -198,7 +184,6 @@ def test_schedule_is_not_applied_before_its_day(scheduled_config):
     assert model.config.coupons.redeemable_in == "online"
 
 
-@pytest.mark.xfail(strict=True, reason=SCHEDULE_BUG)
 def test_schedule_takes_effect_on_its_day_exactly(scheduled_config):
     """Store redemptions happen before day 60 and none from day 60 on; the change is in the
     manifest's policy_changes."""

@@ -93,12 +93,6 @@ def test_arms_differ_where_the_lever_acts(arms):
         assert len(claims) > 0 and (claims.value == face).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG sim/journey.py plan_visits: the number of geometric delay draws depends on "
-    "state (who is free to plan), so later content channels' draws on the same content "
-    "stream shift once a coupon lever changes visit plans: content views diverge (day ~13)",
-)
 def test_coupon_channel_lever_leaves_all_content_views_identical(arms):
     """Content views on every day are the same when only coupons.redeemable_in differs.
 
