@@ -93,6 +93,23 @@ def test_a_second_writer_is_locked_out_and_temp_files_are_ignored(tmp_path):
     assert results.load(out).status["counts"]["ok"] == 8
 
 
+def test_a_foreign_folder_is_refused_but_a_half_created_store_is_reused(tmp_path):
+    from sim.sweep.runner import design_meta
+
+    sweep = load_sweep(write_spec(tmp_path))
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(ConfigError, match="not empty and holds no sweep design"):
+        SweepStore(foreign).open(sweep.design, design_meta(sweep))
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+    half = tmp_path / "half"  # killed after creating its folders, before the design
+    for sub in ("parts", "failures", "timeseries", "events"):
+        (half / sub).mkdir(parents=True)
+    SweepStore(half).open(sweep.design, design_meta(sweep)).close()
+    assert (half / "design.parquet").exists()
+
+
 def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path):
     """horizon 40 with the schedule change on day 50 is invalid only in combination."""
     base = tmp_path / "base.yaml"

@@ -56,6 +56,28 @@ def run_task(task: Task) -> Outcome:
     return out
 
 
+def _exit_with(parent_pid: int, interval_s: float = 1.0) -> None:
+    """Pool-worker initializer: exit when the sweep process is gone.
+
+    Workers of a forkserver pool hold both ends of their task pipe, so after a ``kill -9``
+    of the sweep (but not of its process group) they would wait for work forever, holding
+    their memory. A daemon thread polls the sweep's pid and ends the worker instead.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(70)
+            except PermissionError:  # pid reused by another user's process: we are orphaned
+                os._exit(70)
+
+    threading.Thread(target=watch, name="omo-parent-watch", daemon=True).start()
+
+
 def _lost(run_id: str, exc: BaseException) -> Outcome:
     """Outcome of a run whose worker could not deliver it (pool broken, worker lost)."""
     return {
@@ -85,7 +107,12 @@ class LocalExecutor:
         # forkserver: workers never inherit the parent's threads (tqdm's monitor, etc.)
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["sim.run", "sim.config"])
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=ctx,
+            initializer=_exit_with,
+            initargs=(os.getpid(),),
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -145,6 +145,7 @@ def run_sweep(
         try:
             with make_executor(executor, workers, scheduler, f"omo-{meta['fingerprint']}") as ex:
                 status["executor_detail"] = ex.describe()
+                status["workers"] = ex.workers
                 for outcome in ex.run(tasks):
                     run_id = outcome["run_id"]
                     if outcome["status"] == "ok":

@@ -187,7 +187,7 @@ def plot_response(
             ax.plot([iv.mid for iv in mean.index], mean.to_numpy(), "r-o", ms=3, label="bin mean")
             ax.legend(fontsize="small")
         else:
-            levels = sorted(col.unique(), key=str)
+            levels = sorted(col.unique(), key=float if _numeric(col) else str)
             data = [runs.loc[col == lv, kpi].dropna() for lv in levels]
             ax.boxplot(data, tick_labels=[str(lv) for lv in levels])
         ax.set_xlabel(p)

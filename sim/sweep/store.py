@@ -39,6 +39,7 @@ FAILURES = "failures"
 TIMESERIES = "timeseries"
 EVENTS = "events"
 LOCK = ".lock"
+_SUBDIRS = (PARTS, FAILURES, TIMESERIES, EVENTS)
 _META_KEY = b"omo_sweep"
 
 
@@ -136,18 +137,23 @@ class SweepStore:
         """
         if self.root.exists() and not self.root.is_dir():
             raise ConfigError([f"--out {self.root}: exists and is not a folder"])
-        fresh = not (self.root / DESIGN).exists()
-        if (
-            fresh
-            and self.root.is_dir()
-            and any(p for p in self.root.iterdir() if not p.name.startswith("."))
-        ):
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        try:
+            self._open_locked(design, meta)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _open_locked(self, design: pd.DataFrame, meta: dict[str, Any]) -> None:
+        fresh = not (self.root / DESIGN).exists()  # decided under the lock
+        if fresh and any(self._foreign(p) for p in self.root.iterdir()):
+            (self.root / LOCK).unlink(missing_ok=True)  # leave a stranger's folder as it was
             raise ConfigError(
                 [f"--out {self.root}: not empty and holds no sweep design; choose another folder"]
             )
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._lock()
-        for sub in (PARTS, FAILURES, TIMESERIES, EVENTS):
+        for sub in _SUBDIRS:
             (self.root / sub).mkdir(exist_ok=True)
         self._clean_tmp()
         if fresh:
@@ -158,7 +164,14 @@ class SweepStore:
             atomic_write_table(table, self.root / DESIGN)
         else:
             self._check_same(design, meta)
-        return self
+
+    @staticmethod
+    def _foreign(path: Path) -> bool:
+        """Not ours: anything but hidden files and our own subfolders still holding no run
+        (a writer killed between creating them and committing the design leaves those)."""
+        if path.name.startswith("."):
+            return False
+        return not (path.name in _SUBDIRS and path.is_dir() and not ids_in(path))
 
     def _lock(self) -> None:
         fh = open(self.root / LOCK, "a+")  # noqa: SIM115 - held open for the sweep's life
@@ -192,7 +205,7 @@ class SweepStore:
 
     def _clean_tmp(self) -> None:
         """Leftovers of a killed writer: safe to delete, we hold the lock."""
-        for folder in (self.root, *(self.root / s for s in (PARTS, FAILURES, TIMESERIES, EVENTS))):
+        for folder in (self.root, *(self.root / s for s in _SUBDIRS)):
             for p in folder.glob(".*.tmp-*"):
                 p.unlink(missing_ok=True)
 
