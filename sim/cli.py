@@ -16,7 +16,7 @@ from pathlib import Path
 from sim.config import ConfigError, load_scenario, parse_set_args
 
 #: Subcommand modules under sim/commands, each with ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
 
 EXIT_BAD_INPUT = 2
 
