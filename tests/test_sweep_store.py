@@ -45,7 +45,7 @@ def write_spec(tmp_path: Path, name: str = "sweep.yaml", **changes) -> Path:
 
 
 def test_sweep_writes_store_and_resume_is_a_no_op(tmp_path):
-    sweep = load_sweep(write_spec(tmp_path, keep_timeseries=True))
+    sweep = load_sweep(write_spec(tmp_path, keep_timeseries=True, keep_events=True))
     out = tmp_path / "out"
     summary = run_sweep(sweep, out, workers=2, progress=False)
     assert (summary.ok, summary.failed, summary.skipped) == (8, 0, 0)
@@ -58,6 +58,8 @@ def test_sweep_writes_store_and_resume_is_a_no_op(tmp_path):
     assert res.runs["status"].eq("ok").all()
     ts = res.timeseries()
     assert set(ts["run_id"]) == set(res.design.index)
+    events = res.events("p00000-r00")
+    assert len(events) > 0 and "day" in events
     got = res.sql('select "coupons.redeemable_in" as r, count(*) as n from runs group by 1')
     assert got["n"].sum() == 8
     again = run_sweep(sweep, out, workers=2, progress=False)

@@ -133,4 +133,4 @@ def _summary(con: Any, path: Path, kpi_arg: str | None) -> None:
 
 
 def _fmt(frame: Any) -> str:
-    return frame.to_string(float_format=lambda v: f"{v:,.4g}")
+    return frame.to_string(float_format=lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}")
