@@ -91,7 +91,11 @@ def run_sweep(
     design = sweep.design
     meta = design_meta(sweep)
     started = time.perf_counter()
-    with SweepStore(out).open(design, meta) as store:
+    # the executor first: an unreachable scheduler fails before anything is written
+    with (
+        make_executor(executor, workers, scheduler, f"omo-{meta['fingerprint']}") as ex,
+        SweepStore(out).open(design, meta) as store,
+    ):
         done = store.done()
         todo = design[~design["run_id"].isin(done)]
         summary = SweepSummary(out, total=len(design), skipped=len(design) - len(todo))
@@ -101,7 +105,8 @@ def run_sweep(
             "started_utc": now(),
             "executor": executor,
             "scheduler": scheduler,
-            "workers": workers,
+            "workers": ex.workers,
+            "executor_detail": ex.describe(),
             "counts": {},
             "base_config_hash": sweep.base.config_hash(),
             "fingerprint": meta["fingerprint"],
@@ -143,31 +148,28 @@ def run_sweep(
         last_status = time.monotonic()
         state = "interrupted"
         try:
-            with make_executor(executor, workers, scheduler, f"omo-{meta['fingerprint']}") as ex:
-                status["executor_detail"] = ex.describe()
-                status["workers"] = ex.workers
-                for outcome in ex.run(tasks):
-                    run_id = outcome["run_id"]
-                    if outcome["status"] == "ok":
-                        store.write_ok(
-                            run_id,
-                            outcome["kpis"],
-                            names,
-                            outcome["wall_time_s"],
-                            daily=outcome.get("daily"),
-                            events=outcome.get("events"),
-                        )
-                        summary.ok += 1
-                    else:
-                        store.write_failed(run_id, outcome["error"], outcome["wall_time_s"])
-                        summary.failed += 1
-                        summary.errors[run_id] = outcome["error"]
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix(ok=len(done) + summary.ok, failed=summary.failed)
-                    if time.monotonic() - last_status > STATUS_EVERY_S:
-                        save_status("running")
-                        last_status = time.monotonic()
+            for outcome in ex.run(tasks):
+                run_id = outcome["run_id"]
+                if outcome["status"] == "ok":
+                    store.write_ok(
+                        run_id,
+                        outcome["kpis"],
+                        names,
+                        outcome["wall_time_s"],
+                        daily=outcome.get("daily"),
+                        events=outcome.get("events"),
+                    )
+                    summary.ok += 1
+                else:
+                    store.write_failed(run_id, outcome["error"], outcome["wall_time_s"])
+                    summary.failed += 1
+                    summary.errors[run_id] = outcome["error"]
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(ok=len(done) + summary.ok, failed=summary.failed)
+                if time.monotonic() - last_status > STATUS_EVERY_S:
+                    save_status("running")
+                    last_status = time.monotonic()
             state = "complete" if summary.failed == 0 else "complete_with_failures"
         finally:
             if bar is not None:
