@@ -281,7 +281,7 @@ def calibrate(
     fingerprint = _fingerprint(setup)
     db, url = study_storage(out)
     db.parent.mkdir(parents=True, exist_ok=True)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # Ctrl-C: no traceback
     storage = optuna.storages.RDBStorage(url)
     if fresh:
         with contextlib.suppress(KeyError):

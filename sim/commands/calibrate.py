@@ -150,6 +150,10 @@ def write_outputs(
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_text("\n".join(header) + "\n" + body, encoding="utf-8")
     tmp.replace(out)
+    from sim.config import load_scenario
+
+    if load_scenario(out).config_hash() != result.config.config_hash():  # what was checked
+        raise RuntimeError(f"{out}: written config does not read back identically")
     result.written = [out, fit_dir / "fit.md", fit_dir / "loss.png"]
     md = fit_markdown(result, spec, header, search_pop)
     (fit_dir / "fit.md").write_text(md, encoding="utf-8")
