@@ -308,6 +308,14 @@ def calibrate(
                 "seeds changed); pass --fresh to start over, or choose another --out"
             ]
         )
+    if not study.trials:
+        # Warm start: the scenario's own values are the first trial, so the search never
+        # ends worse than where it began.
+        resolved = config.to_dict()
+        start = {
+            p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params
+        }
+        study.enqueue_trial(start)
     if on_study is not None:
         on_study(study)
     todo = max(0, trials - done)
