@@ -222,7 +222,10 @@ every arm (common random numbers), so each difference is paired by replication. 
 control with its 95% interval (paired t, or BCa bootstrap for the KPIs marked bootstrap);
 relative = difference / control mean. <i>Significant</i> = Holm-adjusted p &le; 0.05 across
 the arms for that KPI. <i>paired/unpaired width</i> is the paired interval's half-width over
-the half-width an unpaired (Welch) comparison of the same runs would give.</p>
+the half-width an unpaired (Welch) comparison of the same runs would give. Bootstrap KPIs
+take their p-value from a sign-flip permutation test, which cannot go below 2/2<sup>n</sup>
+for n replications: with few replications they cannot be flagged even when the interval
+excludes zero.</p>
 {_table(results_table(summary))}
 <ul>{kpi_notes}</ul>
 <h2>Plots</h2>{images}

@@ -16,7 +16,9 @@ flag says "not significant".
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +44,17 @@ class PairedDiff:
 
 
 _NAN = float("nan")
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence scipy's precision-loss warning for near-constant KPIs (e.g. a share of 1.0).
+
+    The result is still right to the precision shown; the warning would only alarm users.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        yield
 
 
 def paired_difference(
@@ -80,7 +93,8 @@ def paired_difference(
     if np.ptp(d) == 0.0:  # no spread: the difference is known exactly (e.g. identical arms)
         return PairedDiff(n, mean, mean, mean, 1.0 if mean == 0 else 0.0, method, *welch)
     if method == "t":
-        res = stats.ttest_1samp(d, 0.0)
+        with _quiet():
+            res = stats.ttest_1samp(d, 0.0)
         ci = res.confidence_interval(confidence)
         return PairedDiff(n, mean, float(ci.low), float(ci.high), float(res.pvalue), "t", *welch)
     rng = np.random.default_rng(_RNG_SEED)
@@ -110,7 +124,8 @@ def _welch(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, floa
     if np.ptp(a) == 0.0 and np.ptp(b) == 0.0:
         diff = float(a.mean() - b.mean())
         return diff, diff
-    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
+    with _quiet():
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(confidence)
     return float(ci.low), float(ci.high)
 
 
