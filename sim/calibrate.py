@@ -312,9 +312,7 @@ def calibrate(
         # Warm start: the scenario's own values are the first trial, so the search never
         # ends worse than where it began.
         resolved = config.to_dict()
-        start = {
-            p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params
-        }
+        start = {p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params}
         study.enqueue_trial(start)
     if on_study is not None:
         on_study(study)

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.eventlog import Channel, Event
 from sim.journey import plan_visits, touch
-from sim.streams import Source
+from sim.streams import Draws, Source
 
 if TYPE_CHECKING:
     from sim.model import OmnichannelModel
@@ -21,6 +21,7 @@ def content(model: OmnichannelModel, day: int) -> None:
     targeting weights: O(views), not O(population), per day.
     """
     rng = model.streams.get(Source.content, day)
+    draws = model.streams.draws(Source.content, day)
     cfg = model.config
     s, t = model.state, model.tally
     for name, channel in cfg.content.channels.items():
@@ -39,27 +40,27 @@ def content(model: OmnichannelModel, day: int) -> None:
         first = s.first_view_day[who] < 0
         s.first_view_day[who[first]] = day
         s.used_online[who] = True
-        novelty = touch(model, who, quality, rng)
-        plan_visits(model, who, cfg.behaviour.visit_after_view * novelty, day, rng)
+        novelty = touch(model, who, quality, draws, name)
+        plan_visits(model, who, cfg.behaviour.visit_after_view * novelty, day, draws, name)
         t.content_views += k
         t.content_spend += k * channel.cost_per_view
 
 
 def word_of_mouth(
-    model: OmnichannelModel, day: int, senders: np.ndarray, rng: np.random.Generator
+    model: OmnichannelModel, day: int, senders: np.ndarray, draws: Draws
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each sender tells ``friends_per_share`` friends; friends are touched and may visit.
 
     Returns (senders, receivers) aligned, one pair per message.
     """
     b = model.config.behaviour
-    src, dst = model.graph.random_friends(senders, b.friends_per_share, rng)
+    src, dst = model.graph.random_friends(senders, b.friends_per_share, draws)
     if len(dst) == 0:
         return src, dst
     model.log.add(day, Event.wom_received, dst, source=src)
     weight = np.float32(0.5 * b.wom_consider_boost)
-    novelty = touch(model, dst, weight, rng)
+    novelty = touch(model, dst, weight, draws, "wom")
     # Friends hear after the day's store visits: the earliest visit is tomorrow.
-    plan_visits(model, dst, b.visit_after_wom * novelty, day, rng, earliest=day + 1)
+    plan_visits(model, dst, b.visit_after_wom * novelty, day, draws, "wom", earliest=day + 1)
     model.tally.wom_messages += len(dst)
     return src, dst

@@ -40,9 +40,9 @@ class Inventory:
         self.received = np.zeros_like(self.stock)
         self.replenish()
 
-    def draw_skus(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Items wanted by ``n`` attempts, by popularity."""
-        idx = np.searchsorted(self.sku_cdf, rng.random(n) * self.sku_cdf[-1], side="right")
+    def skus_for(self, u: np.ndarray) -> np.ndarray:
+        """Items wanted, by popularity, for uniforms ``u`` (one per attempt)."""
+        idx = np.searchsorted(self.sku_cdf, u * self.sku_cdf[-1], side="right")
         return np.minimum(idx, len(self.sku_cdf) - 1).astype(np.int32)
 
     def check(self, location: np.ndarray, sku: np.ndarray) -> np.ndarray:

@@ -15,13 +15,14 @@ from sim.state import NEVER
 
 if TYPE_CHECKING:
     from sim.model import OmnichannelModel
+    from sim.streams import Draws
 
 #: Touch weights of the non-content touchpoints (content uses its channel's quality).
 APP_SESSION_WEIGHT = 0.3
 COUPON_CLAIM_WEIGHT = 0.3
 
 
-def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Generator) -> np.ndarray:
+def touch(model: OmnichannelModel, who: np.ndarray, weight, draws: Draws, label: str) -> np.ndarray:
     """Apply touchpoints of the given weight (scalar or per-row) to consumers ``who``.
 
     Interest grows by the touch's weight; consideration starts with chance
@@ -41,7 +42,7 @@ def touch(model: OmnichannelModel, who: np.ndarray, weight, rng: np.random.Gener
     weight = np.broadcast_to(np.asarray(weight, np.float32), who.shape)
     np.add.at(s.interest, who, weight)
     p = b.consider_per_touch * np.minimum(weight, 1.0)
-    start = (~s.considering[who]) & (rng.random(len(who)) < p)
+    start = (~s.considering[who]) & draws.bernoulli(who, p, f"consider:{label}")
     s.considering[who[start]] = True
     return novelty
 
@@ -51,7 +52,8 @@ def plan_visits(
     who: np.ndarray,
     chance,
     day: int,
-    rng: np.random.Generator,
+    draws: Draws,
+    label: str,
     *,
     earliest: int | None = None,
 ) -> None:
@@ -62,15 +64,15 @@ def plan_visits(
     ``earliest`` is the first day a visit can still happen (the next day for sparks that
     come after the day's store visits).
 
-    Draws are made for everyone in ``who`` whether or not they are free to plan, so the
-    stream stays aligned across scenarios whose visit plans differ (common random numbers).
+    Draws are keyed per consumer (``label`` names the kind of spark), so a consumer's
+    decision does not depend on who else was sparked that day.
     """
     if len(who) == 0 or np.all(np.asarray(chance) <= 0):
         return
     first = day if earliest is None else earliest
     s = model.state
-    hit = rng.random(len(who)) < chance * model.visit_access[who]
-    delay = rng.geometric(1.0 / (1.0 + model.config.behaviour.visit_delay_days), len(who)) - 1
+    hit = draws.bernoulli(who, chance * model.visit_access[who], f"visit:{label}")
+    delay = draws.geometric(who, model.config.behaviour.visit_delay_days, f"delay:{label}")
     go = hit & (s.planned_visit_day[who] < first)
     s.planned_visit_day[who[go]] = (first + delay[go]).astype(np.int32)
 

@@ -22,8 +22,8 @@ def after_purchase(
     cfg, s, b = model.config, model.state, model.config.behaviour
     if len(buyers) == 0:
         return
-    rng = model.streams.get(Source.membership, day)
-    joining = ~s.member[buyers] & (rng.random(len(buyers)) < b.member_join_after_purchase)
+    draws = model.streams.draws(Source.membership, day)
+    joining = ~s.member[buyers] & draws.bernoulli(buyers, b.member_join_after_purchase, "join")
     joiners = np.unique(buyers[joining])
     if len(joiners):
         joined_in = channel[joining][np.unique(buyers[joining], return_index=True)[1]]
@@ -36,18 +36,19 @@ def after_purchase(
     online = buyers[channel == Channel.online]
     if cfg.stores.bopis and len(online) and day + 1 < cfg.horizon_days:
         pick = online[
-            (model.nearest_store[online] >= 0) & (rng.random(len(online)) < b.bopis_pickup_share)
+            (model.nearest_store[online] >= 0)
+            & draws.bernoulli(online, b.bopis_pickup_share, "pickup")
         ]
         s.planned_visit_day[pick] = day + 1
 
-    rng = model.streams.get(Source.sharing, day)
+    draws = model.streams.draws(Source.sharing, day)
     p_share = np.minimum(1.0, b.share_after_purchase * 2 * model.traits.social_activity[buyers])
-    sharers = np.unique(buyers[rng.random(len(buyers)) < p_share])
+    sharers = np.unique(buyers[draws.bernoulli(buyers, p_share, "share")])
     if len(sharers) == 0:
         return
     model.log.add(day, Event.share, sharers)
     s.shares[sharers] += 1
-    senders, receivers = word_of_mouth(model, day, sharers, rng)
+    senders, receivers = word_of_mouth(model, day, sharers, draws)
     policy = cfg.coupons
     if policy.enabled and policy.share_to_get and len(receivers):
         free = s.coupon_id[receivers] == NEVER
@@ -80,14 +81,14 @@ def retention(model: OmnichannelModel, day: int) -> None:
     """
     if day + 1 >= model.config.horizon_days:
         return
-    rng = model.streams.get(Source.retention, day)
+    draws = model.streams.draws(Source.retention, day)
     s, b = model.state, model.config.behaviour
     active = np.flatnonzero((s.purchases > 0) & ~s.lapsed)
     if len(active) == 0:
         return
     idle = active[s.mission[active] == Mission.none]
     hazard = b.repurchase_rate * (1.0 + b.member_repurchase_boost * s.member[idle])
-    needy = idle[rng.random(len(idle)) < hazard]
+    needy = idle[draws.bernoulli(idle, hazard, "need")]
     prior = (
         model.traits.online_propensity[needy] * model.delivery_factor[model.traits.city_tier[needy]]
     )
@@ -97,7 +98,7 @@ def retention(model: OmnichannelModel, day: int) -> None:
     # trips for them come from prompts (sparks, coupons, pick-up, member events).
     online_odds = np.where(s.used_store[needy], online_odds, 1.0)
     has_store = model.nearest_store[needy] >= 0
-    go_online = ~has_store | (rng.random(len(needy)) < online_odds)
+    go_online = ~has_store | draws.bernoulli(needy, online_odds, "channel")
     s.mission[needy[go_online]] = Mission.online
     to_store = needy[~go_online]
     s.mission[to_store] = Mission.store
@@ -105,11 +106,11 @@ def retention(model: OmnichannelModel, day: int) -> None:
 
     members = active[s.member[active] & (model.nearest_store[active] >= 0)]
     rate = model.config.membership.member_events_per_month / 30.0
-    invited = members[rng.random(len(members)) < rate * model.visit_access[members]]
+    invited = members[draws.bernoulli(members, rate * model.visit_access[members], "event")]
     later = s.planned_visit_day[invited] <= day
     s.planned_visit_day[invited[later]] = day + 1
 
-    lapsing = active[rng.random(len(active)) < b.lapse_rate]
+    lapsing = active[draws.bernoulli(active, b.lapse_rate, "lapse")]
     if len(lapsing):
         s.lapsed[lapsing] = True
         s.mission[lapsing] = Mission.none

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from sim.config import Network
 from sim.population import Traits
+from sim.streams import Draws
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,19 @@ class SocialGraph:
         matrix = sp.csr_matrix((np.ones(len(self.indices)), self.indices, self.indptr), (n, n))
         return nx.from_scipy_sparse_array(matrix)
 
-    def random_friends(self, who: np.ndarray, per_person: int, rng: np.random.Generator):
+    def random_friends(self, who: np.ndarray, per_person: int, draws: Draws):
         """``per_person`` friends drawn with replacement for each of ``who``.
 
+        Each sender's picks are keyed to the sender (see :class:`sim.streams.Draws`).
         Returns (senders, receivers); people with no friends send nothing.
         """
         deg = self.degree[who]
         has = deg > 0
-        senders = np.repeat(who[has], per_person)
+        tellers = who[has]
+        senders = np.repeat(tellers, per_person)
         d = np.repeat(deg[has], per_person)
-        offsets = (rng.random(len(senders)) * d).astype(np.int64)
+        u = np.stack([draws.uniform(tellers, f"friend:{j}") for j in range(per_person)], axis=1)
+        offsets = np.minimum((u.ravel() * d).astype(np.int64), d - 1)
         receivers = self.indices[self.indptr[senders] + offsets]
         return senders, receivers
 

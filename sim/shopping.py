@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.eventlog import NONE, WAREHOUSE, Channel, Event, Outcome
 from sim.journey import (
@@ -29,12 +30,12 @@ if TYPE_CHECKING:
 
 def app_sessions(model: OmnichannelModel, day: int) -> np.ndarray:
     """App and mini-program sessions; returns the consumers who attempt an online order."""
-    rng = model.streams.get(Source.app, day)
+    draws = model.streams.draws(Source.app, day)
     s, b, tr = model.state, model.config.behaviour, model.traits
     eligible = np.flatnonzero(s.aware & ~s.lapsed)
     engaged = np.minimum(1.0, s.interest[eligible] + (s.purchases[eligible] > 0))
     p = b.app_session_rate * tr.online_propensity[eligible] * engaged
-    browsing = eligible[rng.random(len(eligible)) < p]
+    browsing = eligible[draws.bernoulli(eligible, p, "session")]
     on_mission = np.flatnonzero(s.mission == Mission.online)
     sessions = unique(np.concatenate([browsing, on_mission]))
     if len(sessions) == 0:
@@ -42,12 +43,12 @@ def app_sessions(model: OmnichannelModel, day: int) -> np.ndarray:
     model.log.add(day, Event.app_session, sessions)
     model.tally.app_sessions += len(sessions)
     s.used_online[sessions] = True
-    touch(model, sessions, APP_SESSION_WEIGHT, rng)
+    touch(model, sessions, APP_SESSION_WEIGHT, draws, "session")
     claim_coupons(model, day, sessions)
     prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
     delivery = model.delivery_factor[tr.city_tier[prospects]]
     p_buy = buy_odds(model, prospects, b.buy_online_per_session) * delivery
-    buyers = prospects[rng.random(len(prospects)) < p_buy]
+    buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_online")]
     missions = sessions[s.mission[sessions] == Mission.online]
     return np.concatenate([buyers, missions])
 
@@ -57,11 +58,11 @@ def claim_coupons(model: OmnichannelModel, day: int, sessions: np.ndarray) -> No
     policy = model.config.coupons
     if not policy.enabled:
         return
-    rng = model.streams.get(Source.coupons, day)
+    draws = model.streams.draws(Source.coupons, day)
     s, b = model.state, model.config.behaviour
     free = sessions[s.coupon_id[sessions] == NEVER]
     p = b.coupon_claim_per_session * (0.5 + model.traits.price_sensitivity[free])
-    claimants = free[rng.random(len(free)) < p]
+    claimants = free[draws.bernoulli(free, p, "claim")]
     claimants = model.coupon_budget_allows(claimants, policy.value)
     if len(claimants) == 0:
         return
@@ -69,12 +70,12 @@ def claim_coupons(model: OmnichannelModel, day: int, sessions: np.ndarray) -> No
     model.log.add(
         day, Event.coupon_claim, claimants, channel=Channel.online, value=policy.value, coupon=ids
     )
-    novelty = touch(model, claimants, COUPON_CLAIM_WEIGHT, rng)
+    novelty = touch(model, claimants, COUPON_CLAIM_WEIGHT, draws, "claim")
     if policy.redeemable_in in ("store", "everywhere"):
         # Store-going customers answer the coupon's pull to the store; for everyone
         # else it is one more prompt, and prompts wear out.
         pull = b.coupon_store_pull * np.where(s.used_store[claimants], 1.0, novelty)
-        plan_visits(model, claimants, pull, day, rng)
+        plan_visits(model, claimants, pull, day, draws, "coupon")
 
 
 def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
@@ -84,6 +85,7 @@ def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
     to the unaware, so its rate falls as awareness spreads).
     """
     rng = model.streams.get(Source.visits, day)
+    draws = model.streams.draws(Source.visits, day)
     s, b = model.state, model.config.behaviour
     planned = np.flatnonzero(s.planned_visit_day == day)
     walk_ins = np.empty(0, np.int64)
@@ -99,10 +101,12 @@ def store_visits(model: OmnichannelModel, day: int) -> np.ndarray:
     model.log.add(day, Event.store_visit, visitors, store=model.nearest_store[visitors])
     model.tally.store_visits += len(visitors)
     s.used_store[visitors] = True
-    touch(model, visitors, 0.5 + 0.5 * model.config.stores.experience_level, rng)
+    touch(model, visitors, 0.5 + 0.5 * model.config.stores.experience_level, draws, "visit")
     prospects = visitors[s.considering[visitors] & (s.purchases[visitors] == 0)]
     buyers = prospects[
-        rng.random(len(prospects)) < buy_odds(model, prospects, b.buy_in_store_per_visit)
+        draws.bernoulli(
+            prospects, buy_odds(model, prospects, b.buy_in_store_per_visit), "buy_store"
+        )
     ]
     missions = visitors[s.mission[visitors] == Mission.store]
     return np.concatenate([buyers, missions])
@@ -117,7 +121,7 @@ def purchase_attempts(
     the warehouse), then the coupon is tried. A coupon not valid in this channel makes
     the shopper abandon with chance ``coupon_conflict_abandonment``.
     """
-    rng = model.streams.get(Source.purchases, day)
+    draws = model.streams.draws(Source.purchases, day)
     cfg, s = model.config, model.state
     who = np.concatenate([online, store])
     channel = np.concatenate(
@@ -125,11 +129,17 @@ def purchase_attempts(
     )
     if len(who) == 0:
         return who, channel
-    order = rng.permutation(len(who))  # arrival order at the shelves
-    who, channel = who[order], channel[order]
     in_store = channel == Channel.store
+
+    def u(label: str) -> np.ndarray:  # keyed per consumer and channel (one may do both)
+        return np.where(
+            in_store, draws.uniform(who, f"{label}:store"), draws.uniform(who, f"{label}:online")
+        )
+
+    order = np.argsort(u("arrival"), kind="stable")  # arrival order at the shelves
+    who, channel, in_store = who[order], channel[order], in_store[order]
     inv = model.inventory
-    sku = inv.draw_skus(len(who), rng)
+    sku = inv.skus_for(u("sku"))
     location = np.where(in_store, model.nearest_store[who], inv.warehouse).astype(np.int64)
 
     coupon = s.coupon_id[who]
@@ -137,12 +147,13 @@ def purchase_attempts(
     redeemable = cfg.coupons.redeemable_in
     valid_here = (redeemable == "everywhere") | ((redeemable == "store") == in_store)
     conflict = holds & ~valid_here
-    abandon = conflict & (rng.random(len(who)) < cfg.behaviour.coupon_conflict_abandonment)
+    abandon = conflict & (u("abandon") < cfg.behaviour.coupon_conflict_abandonment)
 
     # Omnichannel customers' baskets: both channels used once this trip is counted.
     omni = (s.used_online[who] | ~in_store) & (s.used_store[who] | in_store)
     b = cfg.behaviour
-    noise = rng.lognormal(-0.5 * b.basket_sigma**2, b.basket_sigma, len(who))
+    z = ndtri(np.clip(u("basket"), 1e-300, 1.0 - 2**-53))
+    noise = np.exp(-0.5 * b.basket_sigma**2 + b.basket_sigma * z)
     value = b.basket_mean * model.traits.basket_multiplier[who] * noise
     value = value * (1.0 + b.omnichannel_basket_uplift * omni)
 
@@ -158,7 +169,7 @@ def purchase_attempts(
     served_from = np.where(buys, location, NONE)
     fill_rate = model.fill_rate(in_store)
     partner = np.where(in_store, inv.warehouse, model.nearest_store[who])
-    retry = ~shelf & ~abandon & (partner >= 0) & (rng.random(len(who)) < fill_rate)
+    retry = ~shelf & ~abandon & (partner >= 0) & (u("pooled_fill") < fill_rate)
     if retry.any():
         idx = np.flatnonzero(retry)
         ok = idx[inv.check(partner[idx], sku[idx])]
@@ -211,11 +222,11 @@ def purchase_attempts(
     s.last_purchase_day[buyers] = day
     s.used_online[buyers[bought_in == Channel.online]] = True
     np.add.at(s.online_orders, buyers[bought_in == Channel.online], 1)
-    _inconsistency_lapse(model, day, who, in_store, conflict, rng)
+    _inconsistency_lapse(model, day, who, in_store, conflict, u("inconsistency"))
     return buyers, bought_in
 
 
-def _inconsistency_lapse(model, day, who, in_store, conflict, rng) -> None:
+def _inconsistency_lapse(model, day, who, in_store, conflict, u) -> None:
     """Customers who meet an inconsistent brand may drift away (report 5.5.3: -15% repurchase).
 
     Checked after the day's purchases, so a first purchase marred by inconsistency
@@ -232,12 +243,7 @@ def _inconsistency_lapse(model, day, who, in_store, conflict, rng) -> None:
         here = np.where(in_store, Mission.store, Mission.online)
         bad |= s.member[who] & (s.member_channel[who] != here)
     customers = s.purchases[who] > 0
-    hit = who[
-        bad
-        & customers
-        & ~s.lapsed[who]
-        & (rng.random(len(who)) < cfg.behaviour.inconsistency_lapse)
-    ]
+    hit = who[bad & customers & ~s.lapsed[who] & (u < cfg.behaviour.inconsistency_lapse)]
     hit = unique(hit)
     if len(hit):
         s.lapsed[hit] = True

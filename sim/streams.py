@@ -1,17 +1,27 @@
-"""Common random numbers: one independent stream per source of randomness and per day.
+"""Common random numbers: every random decision is keyed to who makes it, when and why.
 
-Every draw in a run comes from ``SeedSequence(seed, spawn_key=(source, day))``. Two
-scenarios that differ in one lever therefore use the same numbers for everything else:
-a coupon change cannot shift who sees which video on day 40, because content draws
-never share a stream with coupon draws, and a different number of draws on day 39
-cannot shift day 40. That is what makes paired comparisons tight.
+Two kinds of draws:
+
+* Market-level sampling (how many views a channel buys today and who gets them, who
+  walks past a store) uses a generator per (source, day):
+  ``SeedSequence(seed, spawn_key=(source, day))``.
+* Consumer decisions (consider, visit, buy, abandon, share, rebuy, ...) use *keyed*
+  uniforms: consumer i's number for a decision depends only on (seed, source, day,
+  decision label, i), computed by a SplitMix64 hash. It does not depend on who else
+  is deciding that day, so a lever that changes some consumers' paths leaves every
+  other consumer's draws exactly as they were.
+
+Two scenarios that differ in one lever therefore differ only where the lever acts,
+which is what makes paired comparisons tight.
 """
 
 from __future__ import annotations
 
+import zlib
 from enum import IntEnum
 
 import numpy as np
+from scipy.special import ndtri
 
 
 class Source(IntEnum):
@@ -47,3 +57,69 @@ class Streams:
         return np.random.Generator(
             np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
         )
+
+    def draws(self, source: Source, day: int) -> Draws:
+        """Keyed per-consumer uniforms for ``source`` on ``day``."""
+        return Draws(self.seed, source, day)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a bijective mix of 64-bit integers (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+class Draws:
+    """Uniforms keyed by (seed, source, day, label, consumer) for one process and day.
+
+    ``label`` names the decision ("consider", "buy", ...); the same consumer asking for
+    the same label twice in a day gets the same number, so a call site that draws twice
+    for one consumer must use two labels.
+    """
+
+    def __init__(self, seed: int, source: Source, day: int):
+        self.seed, self.source, self.day = seed, int(source), day
+        self._keys: dict[str, np.uint64] = {}
+
+    def _key(self, label: str) -> np.uint64:
+        key = self._keys.get(label)
+        if key is None:
+            tag = zlib.crc32(label.encode())
+            seq = np.random.SeedSequence(self.seed, spawn_key=(self.source, self.day + 1, tag))
+            key = self._keys[label] = seq.generate_state(1, np.uint64)[0]
+        return key
+
+    def uniform(self, who: np.ndarray, label: str) -> np.ndarray:
+        """One U[0, 1) number per entry of ``who`` (consumer row indices)."""
+        x = np.asarray(who).astype(np.uint64) * _GOLDEN + self._key(label)
+        return (_splitmix64(x) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+    def bernoulli(self, who: np.ndarray, p, label: str) -> np.ndarray:
+        """Whether each of ``who`` says yes, with chance ``p`` (scalar or per entry)."""
+        return self.uniform(who, label) < p
+
+    def geometric(self, who: np.ndarray, mean: float, label: str) -> np.ndarray:
+        """Failures before the first success, with the given mean (0, 1, 2, ...)."""
+        if mean <= 0:
+            return np.zeros(len(who), np.int64)
+        q = mean / (1.0 + mean)  # chance of another failure
+        u = 1.0 - self.uniform(who, label)  # in (0, 1]
+        return np.floor(np.log(u) / np.log(q)).astype(np.int64)
+
+    def normal(self, who: np.ndarray, label: str) -> np.ndarray:
+        """Standard normal numbers by inversion, so they stay keyed too."""
+        u = self.uniform(who, label)
+        return ndtri(np.clip(u, 1e-300, 1.0 - 2**-53))
+
+    def pick(self, who: np.ndarray, cdf: np.ndarray, label: str) -> np.ndarray:
+        """Index drawn for each of ``who`` from a cumulative weight table."""
+        u = self.uniform(who, label) * cdf[-1]
+        return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)

@@ -16,6 +16,7 @@ from sim.eventlog import Event
 from sim.journey import plan_visits
 from sim.model import OmnichannelModel
 from sim.run import simulate
+from sim.streams import Draws, Source
 
 
 def tiny(size: int = 300, horizon: int = 20, **sections) -> OmnichannelModel:
@@ -91,7 +92,7 @@ def delays():
     model = tiny(size=20_000, horizon=30, behaviour={"visit_delay_days": 3.0})
     model.visit_access[:] = 1.0
     who = np.arange(model.size)
-    plan_visits(model, who, 1.0, 0, np.random.default_rng(12))
+    plan_visits(model, who, 1.0, 0, Draws(12, Source.visits, 0), "test")
     return model.state.planned_visit_day.astype(np.float64), 3.0
 
 
@@ -116,7 +117,7 @@ def test_planned_visit_is_kept():
     model = tiny()
     model.visit_access[:] = 1.0
     model.state.planned_visit_day[:] = 5
-    plan_visits(model, np.arange(model.size), 1.0, 2, np.random.default_rng(0))
+    plan_visits(model, np.arange(model.size), 1.0, 2, Draws(0, Source.visits, 2), "test")
     assert (model.state.planned_visit_day == 5).all()
 
 

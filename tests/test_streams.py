@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from sim.run import simulate
-from sim.streams import Source, Streams
+from sim.streams import Draws, Source, Streams
 
 seeds = st.integers(min_value=0, max_value=2**63 - 1)
 days = st.integers(min_value=-1, max_value=3650)
@@ -101,3 +102,58 @@ def test_coupon_channel_lever_leaves_all_content_views_identical(arms):
     """
     base, _, channel = arms
     assert content_views(base).equals(content_views(channel))
+
+
+# ---- keyed per-consumer draws -------------------------------------------------------------
+
+
+def test_keyed_draw_does_not_depend_on_who_else_draws():
+    """Consumer 7's number is the same drawn alone or among others: the property that keeps
+    arms aligned when a lever changes who else makes a decision that day."""
+    d = Draws(5, Source.app, 10)
+    alone = d.uniform(np.array([7]), "buy")[0]
+    crowd = d.uniform(np.array([3, 900, 7, 42]), "buy")[2]
+    assert alone == crowd
+    assert Draws(5, Source.app, 10).uniform(np.array([7]), "buy")[0] == alone
+
+
+def test_keyed_draws_differ_by_seed_day_source_and_label():
+    """Changing any part of the key gives a different number for the same consumer."""
+    who = np.arange(1000)
+    base = Draws(5, Source.app, 10).uniform(who, "buy")
+    for other in (
+        Draws(6, Source.app, 10).uniform(who, "buy"),
+        Draws(5, Source.app, 11).uniform(who, "buy"),
+        Draws(5, Source.visits, 10).uniform(who, "buy"),
+        Draws(5, Source.app, 10).uniform(who, "share"),
+    ):
+        assert np.mean(base == other) < 0.01
+
+
+def test_keyed_uniforms_are_uniform_and_uncorrelated():
+    """100k keyed draws: Kolmogorov-Smirnov against U(0,1), and correlation between two
+    labels and between neighbouring consumers within 5 standard errors (1/sqrt(n))."""
+    n = 100_000
+    d = Draws(1, Source.content, 3)
+    u = d.uniform(np.arange(n), "a")
+    assert stats.kstest(u, "uniform").pvalue > 1e-4
+    v = d.uniform(np.arange(n), "b")
+    assert abs(np.corrcoef(u, v)[0, 1]) < 5 / np.sqrt(n)
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 5 / np.sqrt(n)
+
+
+def test_keyed_geometric_matches_theory():
+    """Failures before success with mean m: mean m and variance m(1+m), within 5 SE."""
+    n, m = 200_000, 2.5
+    g = Draws(2, Source.visits, 0).geometric(np.arange(n), m, "delay")
+    assert abs(g.mean() - m) < 5 * np.sqrt(m * (1 + m) / n)
+    p = 1 / (1 + m)
+    assert abs(np.mean(g == 0) - p) < 5 * np.sqrt(p * (1 - p) / n)
+
+
+def test_keyed_normal_matches_theory():
+    """Inverted normals: mean 0 and variance 1 within 5 standard errors."""
+    n = 200_000
+    z = Draws(3, Source.purchases, 0).normal(np.arange(n), "basket")
+    assert abs(z.mean()) < 5 / np.sqrt(n)
+    assert abs(z.var() - 1) < 5 * np.sqrt(2 / n)
