@@ -267,7 +267,9 @@ class Behaviour(_Frozen):
         0.002, description="Daily chance an unaware consumer near a store walks in and finds it."
     )
     response_wearout: Probability = Field(
-        0.5, description="Each further touch moves a consumer this much less than the last."
+        0.5,
+        description="Pull of each further prompt relative to the one before (0.01: after the "
+        "first touch, prompts rarely spark a visit).",
     )
     interest_half_life_days: Positive = Field(
         10.0, description="Days for interest to halve without new touches."
