@@ -93,7 +93,7 @@ def main() -> int:
     configs = [("local", 1), ("local", args.workers)]
     if not args.no_dask:
         configs.append(("dask", args.workers))
-    rows, kpis = [], {}
+    rows, kpis, engines = [], {}, set()
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         for executor, workers in configs:
             out = Path(tmp) / f"{executor}-{workers}"
@@ -105,6 +105,7 @@ def main() -> int:
                 wall = time.perf_counter() - started
             res = results.load(out)
             kpis[label] = res.kpis
+            engines.update(res.engines.dropna().unique())
             rows.append(
                 {
                     "executor": label,
@@ -132,9 +133,18 @@ def main() -> int:
     )
     print(table.to_string())
     print("KPI rows identical to local x1:", identical)
+    print("simulator code fingerprints seen:", sorted(engines), "(one means no edit mid-run)")
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"args": vars(args), "rows": rows, "identical": identical}, indent=2)
+            json.dumps(
+                {
+                    "args": vars(args),
+                    "rows": rows,
+                    "identical": identical,
+                    "engines": sorted(engines),
+                },
+                indent=2,
+            )
         )
     return 0 if all(identical.values()) and all(r["failed"] == 0 for r in rows) else 1
 

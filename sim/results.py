@@ -7,7 +7,8 @@ SQL views (``SweepResults.sql`` and ``omo results DIR --sql``):
 
 * ``design``: one row per run: run_id, point, replication, seed, one column per parameter
   (named by its config path: quote it, e.g. ``"coupons.value"``).
-* ``kpis``: one row per finished run: run_id, status, wall_time_s, one column per KPI.
+* ``kpis``: one row per finished run: run_id, status, wall_time_s, engine (fingerprint of
+  the simulator code that computed it), one column per KPI.
 * ``failures``: run_id, error, of runs whose last attempt failed.
 * ``runs``: design left-joined to kpis, with ``status`` ok / failed / missing.
 * ``timeseries``: the daily tables, when the sweep kept them.
@@ -25,7 +26,7 @@ import pandas as pd
 from sim.config import ConfigError
 from sim.sweep import store as st
 
-_ID_COLUMNS = {"run_id", "status", "wall_time_s"}
+_ID_COLUMNS = {"run_id", "status", "wall_time_s", "engine"}
 
 
 def _glob(folder: Path) -> str | None:
@@ -49,6 +50,8 @@ class SweepResults:
     status: dict[str, Any]
     meta: dict[str, Any] = field(repr=False)
     wall_times: pd.Series = field(repr=False, default_factory=lambda: pd.Series(dtype=float))
+    #: Engine-code fingerprint of each finished run; more than one value means mixed code.
+    engines: pd.Series = field(repr=False, default_factory=lambda: pd.Series(dtype=object))
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -133,7 +136,7 @@ def connect(path: str | Path) -> Any:
     else:
         con.execute(
             "create view kpis as select null::varchar as run_id, null::varchar as status, "
-            f"null::double as wall_time_s, {kpi_cols} where false"
+            f"null::double as wall_time_s, null::varchar as engine, {kpi_cols} where false"
         )
     fails = _glob(path / st.FAILURES)
     if fails:
@@ -182,6 +185,7 @@ def load(path: str | Path) -> SweepResults:
         con.close()
     meta = st.read_design_meta(path)
     wall = kpis.pop("wall_time_s") if "wall_time_s" in kpis else pd.Series(dtype=float)
+    engines = kpis.pop("engine") if "engine" in kpis else pd.Series(dtype=object)
     kpis = kpis.drop(columns=["status"], errors="ignore")
     status_file = path / st.STATUS
     status = json.loads(status_file.read_text()) if status_file.exists() else {}
@@ -191,4 +195,4 @@ def load(path: str | Path) -> SweepResults:
         "failed": len(failures),
         "missing": len(design) - len(kpis) - len(failures),
     }
-    return SweepResults(path, design, kpis, failures, status, meta, wall)
+    return SweepResults(path, design, kpis, failures, status, meta, wall, engines)

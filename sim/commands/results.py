@@ -97,6 +97,12 @@ def _summary(con: Any, path: Path, kpi_arg: str | None) -> None:
         f"  ok {counts.get('ok', 0)}  failed {counts.get('failed', 0)}  "
         f"missing {counts.get('missing', 0)}" + ("  [smoke]" if meta.get("smoke") else "")
     )
+    engines = con.execute("select count(distinct engine) from kpis").fetchone()[0] or 0
+    if engines > 1:
+        print(
+            f"  warning: finished runs come from {engines} versions of the simulator code "
+            "(edited mid-sweep?); see: select engine, count(*) from kpis group by 1"
+        )
     fails = con.execute("select run_id, error from failures order by run_id limit 5").fetchall()
     for run_id, error in fails:
         print(f"  failed {run_id}: {error}")

@@ -87,6 +87,12 @@ def _sweep(args: argparse.Namespace) -> int:
             f"{summary.out}: {summary.ok} runs done now, {summary.skipped} already done, "
             f"{summary.failed} failed ({summary.wall_time_s:.1f} s)"
         )
+        if summary.engine_mismatch:
+            print(
+                f"  warning: {summary.engine_mismatch} runs were computed by different simulator "
+                "code than this process's (sim/ edited during the sweep?)",
+                file=sys.stderr,
+            )
         for run_id, error in list(summary.errors.items())[:5]:
             print(f"  failed {run_id}: {error}", file=sys.stderr)
         if summary.failed:

@@ -14,6 +14,7 @@ a failed outcome with the error text.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -21,12 +22,33 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import as_completed as futures_completed
+from pathlib import Path
 from typing import Any
 
 #: The task handed to a worker: plain data only, so it pickles anywhere.
 Task = dict[str, Any]
 #: What comes back: run_id, status ("ok"/"failed"), kpis, error, wall_time_s, extras.
 Outcome = dict[str, Any]
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """SHA-256 (16 hex) of the ``sim`` package source this process imported.
+
+    Recorded with every run: a sweep whose runs came from different engine code (edited
+    between a kill and the resume, or on a cluster with stale installs) is detectable
+    instead of silently mixed.
+    """
+    import hashlib
+
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def run_task(task: Task) -> Outcome:
@@ -37,7 +59,11 @@ def run_task(task: Task) -> Outcome:
             ``seed``, ``keep_timeseries``, ``keep_events``.
     """
     started = time.perf_counter()
-    out: Outcome = {"run_id": task["run_id"], "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    out: Outcome = {
+        "run_id": task["run_id"],
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "engine": engine_fingerprint(),
+    }
     try:
         from sim.config import from_dict, with_overrides
         from sim.run import simulate
@@ -89,6 +115,7 @@ def _lost(run_id: str, exc: BaseException) -> Outcome:
         "events": None,
         "wall_time_s": float("nan"),
         "worker": None,
+        "engine": None,
     }
 
 

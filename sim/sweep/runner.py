@@ -31,6 +31,8 @@ class SweepSummary:
     failed: int = 0
     wall_time_s: float = 0.0
     errors: dict[str, str] = field(default_factory=dict)
+    #: Runs computed by engine code other than this process's (code edited mid-sweep).
+    engine_mismatch: int = 0
 
     @property
     def missing(self) -> int:
@@ -86,6 +88,9 @@ def run_sweep(
         ConfigError: the folder holds another sweep, or is in use.
     """
     from sim.run import versions
+    from sim.sweep.executors import engine_fingerprint
+
+    engine = engine_fingerprint()
 
     out = Path(out) if out is not None else default_out(sweep)
     design = sweep.design
@@ -111,6 +116,7 @@ def run_sweep(
             "base_config_hash": sweep.base.config_hash(),
             "fingerprint": meta["fingerprint"],
             "versions": versions(),
+            "engine": engine,
             "spec": meta["spec"],
             "smoke": sweep.smoke,
         }
@@ -158,7 +164,10 @@ def run_sweep(
                         outcome["wall_time_s"],
                         daily=outcome.get("daily"),
                         events=outcome.get("events"),
+                        engine=outcome.get("engine"),
                     )
+                    if outcome.get("engine") not in (None, engine):
+                        summary.engine_mismatch += 1
                     summary.ok += 1
                 else:
                     store.write_failed(run_id, outcome["error"], outcome["wall_time_s"])
@@ -176,6 +185,7 @@ def run_sweep(
                 bar.close()
             summary.wall_time_s = time.perf_counter() - started
             status["wall_time_s"] = round(summary.wall_time_s, 2)
+            status["engine_mismatch"] = summary.engine_mismatch
             save_status(state)
     return summary
 

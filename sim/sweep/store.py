@@ -95,12 +95,15 @@ def read_design_meta(root: Path) -> dict[str, Any]:
     return json.loads(meta[_META_KEY])
 
 
-def kpi_row(run_id: str, kpis: dict[str, float], names: list[str], wall: float) -> pa.Table:
+def kpi_row(
+    run_id: str, kpis: dict[str, float], names: list[str], wall: float, engine: str | None = None
+) -> pa.Table:
     """One ok KPI row; undefined KPIs (NaN) are stored as null so SQL averages skip them."""
     columns: dict[str, pa.Array] = {
         "run_id": pa.array([run_id], pa.string()),
         "status": pa.array(["ok"], pa.string()),
         "wall_time_s": pa.array([wall], pa.float64()),
+        "engine": pa.array([engine], pa.string()),
     }
     for name in names:
         value = kpis.get(name)
@@ -249,6 +252,7 @@ class SweepStore:
         *,
         daily: pd.DataFrame | None = None,
         events: pa.Table | None = None,
+        engine: str | None = None,
     ) -> None:
         """Store a finished run: optional extras first, the KPI part (the commit) last."""
         if daily is not None:
@@ -258,7 +262,7 @@ class SweepStore:
         if events is not None:
             atomic_write_table(events, self.root / EVENTS / f"{run_id}.parquet")
         atomic_write_table(
-            kpi_row(run_id, kpis, names, wall), self.root / PARTS / f"{run_id}.parquet"
+            kpi_row(run_id, kpis, names, wall, engine), self.root / PARTS / f"{run_id}.parquet"
         )
         (self.root / FAILURES / f"{run_id}.parquet").unlink(missing_ok=True)
 
