@@ -114,6 +114,9 @@ def main() -> int:
                     "wall_s": round(wall, 1),
                     "runs_per_min": round(60 * summary.ok / wall, 1),
                     "mean_run_s": round(float(res.wall_times.mean()), 2),
+                    # runs in flight on average: sum of run times / wall time. Robust to other
+                    # load on the machine, which stretches each run but not this ratio.
+                    "concurrency": round(float(res.wall_times.sum()) / wall, 2),
                     "cpu_per_core_pct": cpu.per_core(),
                     "load_avg_1min_after": round(os.getloadavg()[0], 1),
                 }
