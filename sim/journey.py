@@ -81,12 +81,14 @@ def buy_odds(model: OmnichannelModel, who: np.ndarray, base: float) -> np.ndarra
     """Chance that a considering prospect buys at this opportunity.
 
     Rises with accumulated interest (1 - e^-interest), and with a coupon in hand for
-    the price-sensitive.
+    the price-sensitive, in proportion to the coupon's value as a share of the mean
+    basket (``coupon_purchase_lift`` is the lift of a coupon worth 10% of it).
     """
     s, b = model.state, model.config.behaviour
     p = base * (1.0 - np.exp(-s.interest[who]))
-    holds = s.coupon_id[who] != NEVER
-    p = p * (1.0 + b.coupon_purchase_lift * model.traits.price_sensitivity[who] * holds)
+    discount = np.where(s.coupon_id[who] != NEVER, s.coupon_value[who] / b.basket_mean, 0.0)
+    lift = b.coupon_purchase_lift * model.traits.price_sensitivity[who] * (discount / 0.1)
+    p = p * (1.0 + lift)
     return np.minimum(p, 1.0)
 
 

@@ -268,7 +268,9 @@ class Behaviour(_Frozen):
         0.15, description="Chance a coupon valid in store makes a store-goer plan a visit."
     )
     coupon_purchase_lift: NonNegative = Field(
-        0.5, description="Relative lift in buy odds from a coupon in hand (x price sensitivity)."
+        0.3,
+        description="Lift in buy odds from a coupon worth 10% of the mean basket "
+        "(x price sensitivity; scales with the coupon's value).",
     )
     coupon_conflict_abandonment: Probability = Field(
         0.3, description="Abandon when the coupon held is not valid in this channel."
