@@ -48,12 +48,19 @@ def _print_kpis(kpis: dict, headline_only: bool = False) -> None:
     width = max(len(n) for n in names)
     for name in names:
         value = kpis.get(name)
-        shown = "n/a" if value is None else f"{value:,.4g}"
+        shown = _fmt(value)
         print(f"  {name:<{width}}  {shown}")
     if headline_only:
         for name in ("customers", "revenue", "stockout_rate", "coupon_redemption_rate"):
             if name in kpis and kpis[name] is not None:
-                print(f"  {name:<{width}}  {kpis[name]:,.4g}")
+                print(f"  {name:<{width}}  {_fmt(kpis[name])}")
+
+
+def _fmt(value: float | None) -> str:
+    """Counts and money in whole units with separators; rates to four significant digits."""
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def _kpis(args: argparse.Namespace) -> int:
