@@ -11,8 +11,6 @@ import base64
 import html
 import io
 import json
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.atomic import atomic_folder
 from sim.experiment import ExperimentResult
 from sim.kpis import KPI_DESCRIPTIONS
 from sim.run import versions
@@ -260,11 +259,8 @@ def write_results(
     suggestions = replication_suggestions(result, summary, suggest)
     meta = manifest(result, suggestions)
     pngs = make_plots(result, summary)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "plots").mkdir(parents=True)
-    try:
+    with atomic_folder(out, force=force) as tmp:
+        (tmp / "plots").mkdir()
         result.runs.to_csv(tmp / "runs.csv", index=False)
         result.runs.to_parquet(tmp / "runs.parquet", index=False)
         summary.to_csv(tmp / "summary.csv", index=False)
@@ -277,14 +273,4 @@ def write_results(
             render_html(result, summary, suggestions, pngs, meta), encoding="utf-8"
         )
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=_plain) + "\n")
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

@@ -7,9 +7,7 @@ so a half-written run folder never exists under its real name.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.atomic import atomic_folder
 from sim.config import ScenarioConfig
 from sim.model import OmnichannelModel
 
@@ -139,14 +138,7 @@ def _clean(kpis: dict[str, Any]) -> dict[str, Any]:
 def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Path:
     """Write the run folder atomically; refuses to overwrite unless ``force``."""
     out = Path(out)
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(out, force=force) as tmp:
         pq.write_table(result.events, tmp / "events.parquet", compression="zstd")
         result.consumers.to_parquet(tmp / "consumers.parquet", index=False)
         result.daily.to_parquet(tmp / "daily.parquet", index=False)
@@ -157,16 +149,6 @@ def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Pat
         (tmp / "manifest.json").write_text(
             json.dumps(result.manifest, indent=2, default=_json_default) + "\n"
         )
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -8,20 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-_COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
-    return fig, ax
+from sim.plots._common import COLORS as _COLORS
+from sim.plots._common import axes as _axes
 
 
 def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:

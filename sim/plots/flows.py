@@ -14,17 +14,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 
+from sim.plots._common import axes as _axes
+
 #: Pseudo-touchpoints of the flow matrix: before a consumer's first row, after their last.
 START, END, OTHER = "(start)", "(end)", "(other)"
-
-_COLORS = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=size, layout="constrained")
-    return fig, ax
 
 
 def _label(event: str, channel: str, outcome: str) -> str:

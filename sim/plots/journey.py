@@ -21,12 +21,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.funnel import EventFrame, funnel_kpis
+from sim.plots._common import COLORS as _COLORS
+from sim.plots._common import axes as _axes
 from sim.plots.flows import (
-    _COLORS,
     END,
     OTHER,
     START,
-    _axes,
     journey_flows,
     journey_paths,
     journey_sankey,
