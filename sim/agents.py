@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 import mesa
 import pandas as pd
 
-from sim.state import Stage
-
 if TYPE_CHECKING:
     from sim.model import OmnichannelModel
 
@@ -35,7 +33,7 @@ class Consumer(mesa.Agent):
 
     @property
     def stage(self) -> str:
-        return Stage(int(self.model.state.stage()[self.row])).name
+        return self.model.state.stage_of(self.row).name
 
     @property
     def nearest_store(self) -> int:

@@ -78,6 +78,18 @@ class ConsumerState:
         self.touches = np.zeros(n, np.int32)
         self.online_orders = np.zeros(n, np.int32)
 
+    def stage_of(self, row: int) -> Stage:
+        """One consumer's funnel stage (same rules as :meth:`stage`, without the O(N) pass)."""
+        if self.lapsed[row]:
+            return Stage.lapsed
+        if self.purchases[row] >= 2:
+            return Stage.repeat
+        if self.purchases[row] == 1:
+            return Stage.customer
+        if self.considering[row]:
+            return Stage.considering
+        return Stage.aware if self.aware[row] else Stage.unaware
+
     def stage(self) -> np.ndarray:
         """Funnel stage of every consumer (int8 codes of :class:`Stage`)."""
         s = np.where(self.aware, Stage.aware, Stage.unaware).astype(np.int8)

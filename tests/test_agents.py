@@ -65,3 +65,11 @@ def test_store_views_reflect_inventory_and_catchment(model):
     store.stock[:] = -99
     assert (model.inventory.stock[3] >= 0).all()
     assert sum(s.catchment for s in model.stores) == int((model.nearest_store >= 0).sum())
+
+
+def test_single_consumer_stage_matches_the_column_rule(small_run):
+    """Consumer.stage (one row) agrees with ConsumerState.stage() (all rows) for everyone."""
+    model = small_run.model
+    stages = model.state.stage()
+    for row in range(0, model.size, 7):
+        assert model.state.stage_of(row) == stages[row]
