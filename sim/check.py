@@ -299,7 +299,9 @@ def plan_arms(
     labels: dict[str, str] = {base_key: BASE}
     arms: dict[str, tuple[Arm, Arm]] = {}
     references = 1
-    for name in targets.effects:
+    # Registry order, not the targets file's: which arm is simulated and which reuses it
+    # must not depend on how the caller ordered the effects.
+    for name in (n for n in EFFECTS if n in targets.effects):
         effect = EFFECTS[name]
         built = []
         for side in ("control", "treatment"):
