@@ -17,22 +17,23 @@ if TYPE_CHECKING:
 def content(model: OmnichannelModel, day: int) -> None:
     """Each channel buys ``daily_budget / cost_per_view`` views, spread by targeting weight.
 
-    Views are drawn as a Poisson count and assigned by inverse-CDF sampling on the
-    targeting weights: O(views), not O(population), per day.
+    Consumer i is reached by a channel on a day with chance ``1 - exp(-lambda_i)``, where
+    the lambda_i split the channel's expected views by targeting weight (a thinned
+    Poisson process, at most one view per channel and day). The draw is keyed to the
+    consumer, so a bigger budget reaches everyone a smaller one reached, plus others:
+    arms that differ in the content plan stay paired.
     """
-    rng = model.streams.get(Source.content, day)
     draws = model.streams.draws(Source.content, day)
     cfg = model.config
     s, t = model.state, model.tally
     for name, channel in cfg.content.channels.items():
-        expected = channel.daily_budget / channel.cost_per_view / model.scale
-        if expected <= 0:
+        reach = model.reach_chance.get(name)
+        if reach is None:
             continue
-        k = int(rng.poisson(expected))
+        who = np.flatnonzero(draws.uniform(model.rows, f"reach:{name}") < reach)
+        k = len(who)
         if k == 0:
             continue
-        who = np.searchsorted(model.content_cdf, rng.random(k) * model.content_cdf[-1], "right")
-        who = np.minimum(who, model.size - 1)
         quality = np.full(k, channel.quality, np.float32)
         if cfg.content.personalization:
             quality *= 1.0 + cfg.content.personalization_lift * model.traits.consent[who]

@@ -67,6 +67,7 @@ class OmnichannelModel(mesa.Model):
         )
         self.graph = small_world(config.network, self.traits, self.streams.get(Source.network))
         self.state = ConsumerState(self.size)
+        self.rows = np.arange(self.size, dtype=np.int64)
         catchment = np.bincount(
             self.nearest_store[self.nearest_store >= 0], minlength=config.stores.count
         )
@@ -92,7 +93,12 @@ class OmnichannelModel(mesa.Model):
         cfg = self.config
         t = cfg.content.targeting
         weight = (1.0 - t) + t * 2.0 * self.traits.online_propensity.astype(np.float64)
-        self.content_cdf = np.cumsum(weight)
+        share = weight / weight.sum() if self.size else weight
+        self.reach_chance: dict[str, np.ndarray] = {}
+        for name, channel in cfg.content.channels.items():
+            expected = channel.daily_budget / channel.cost_per_view / self.scale
+            if expected > 0:
+                self.reach_chance[name] = -np.expm1(-expected * share)
         has_store = self.nearest_store >= 0
         reach = np.exp(-self.store_distance_km / cfg.behaviour.travel_km)
         self.visit_access = np.where(
