@@ -19,18 +19,29 @@ def content(model: OmnichannelModel, day: int) -> None:
 
     Consumer i is reached by a channel on a day with chance ``1 - exp(-lambda_i)``, where
     the lambda_i split the channel's expected views by targeting weight (a thinned
-    Poisson process, at most one view per channel and day). The draw is keyed to the
-    consumer, so a bigger budget reaches everyone a smaller one reached, plus others:
-    arms that differ in the content plan stay paired.
+    Poisson process, at most one view per channel and day). One keyed uniform per
+    consumer and day is cut into consecutive slices, one per channel, of those widths:
+    a bigger budget reaches everyone a smaller one reached, and moving budget between
+    channels at equal total moves the same people between channels, so arms that differ
+    in the content plan stay paired. (Slices make two views on one day exclusive, a
+    negligible change while chances are small; where a consumer's chances add up to more
+    than 1, each channel draws independently instead.)
     """
     draws = model.streams.draws(Source.content, day)
     cfg = model.config
     s, t = model.state, model.tally
+    u = draws.uniform(model.rows, "reach")
+    start = np.zeros(model.size)
     for name, channel in cfg.content.channels.items():
         reach = model.reach_chance.get(name)
         if reach is None:
             continue
-        who = np.flatnonzero(draws.uniform(model.rows, f"reach:{name}") < reach)
+        if model.reach_stacks:
+            end = start + reach
+            who = np.flatnonzero((u >= start) & (u < end))
+            start = end
+        else:
+            who = np.flatnonzero(draws.uniform(model.rows, f"reach:{name}") < reach)
         k = len(who)
         if k == 0:
             continue

@@ -99,6 +99,8 @@ class OmnichannelModel(mesa.Model):
             expected = channel.daily_budget / channel.cost_per_view / self.scale
             if expected > 0:
                 self.reach_chance[name] = -np.expm1(-expected * share)
+        total = sum(self.reach_chance.values(), np.zeros(self.size))
+        self.reach_stacks = bool(self.size == 0 or total.max() <= 1.0)
         has_store = self.nearest_store >= 0
         reach = np.exp(-self.store_distance_km / cfg.behaviour.travel_km)
         self.visit_access = np.where(
