@@ -2,11 +2,10 @@
 
 Two kinds of draws:
 
-* Market-level sampling (how many views a channel buys today and who gets them, who
-  walks past a store) uses a generator per (source, day):
-  ``SeedSequence(seed, spawn_key=(source, day))``.
-* Consumer decisions (consider, visit, buy, abandon, share, rebuy, ...) use *keyed*
-  uniforms: consumer i's number for a decision depends only on (seed, source, day,
+* Market-level sampling (who walks past a store today) uses a generator per
+  (source, day): ``SeedSequence(seed, spawn_key=(source, day))``.
+* Consumer decisions (reached by content, consider, visit, buy, abandon, share, rebuy,
+  ...) use *keyed* uniforms: consumer i's number for a decision depends only on (seed, source, day,
   decision label, i), computed by a SplitMix64 hash. It does not depend on who else
   is deciding that day, so a lever that changes some consumers' paths leaves every
   other consumer's draws exactly as they were.
