@@ -25,8 +25,8 @@ DEFAULT_SIZES = (100_000, 250_000, 500_000, 1_000_000)
 
 CHILD = """
 import json, resource, sys, time
-from sim.config import load_scenario
-from sim.model import OmnichannelModel
+from sim.scenario.config import load_scenario
+from sim.engine.model import OmnichannelModel
 
 size, seed = int(sys.argv[1]), int(sys.argv[2])
 config = load_scenario(sys.argv[3], {"population.size": size})

@@ -26,9 +26,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim import results  # noqa: E402
-from sim.run import versions  # noqa: E402
-from sim.sweep import from_spec, run_sweep, spec_from_dict  # noqa: E402
+from sim.study import results  # noqa: E402
+from sim.study.run import versions  # noqa: E402
+from sim.study.sweep import from_spec, run_sweep, spec_from_dict  # noqa: E402
 
 
 def make_sweep(runs: int, size: int, horizon: int):

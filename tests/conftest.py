@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from sim.config import ScenarioConfig, load_scenario
-from sim.run import RunResult, simulate, write_run
+from sim.scenario.config import ScenarioConfig, load_scenario
+from sim.study.run import RunResult, simulate, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.yaml"

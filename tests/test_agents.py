@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.agents import Consumer, Store
+from sim.engine.agents import Consumer, Store
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.check import check
-from sim.config import load_scenario
-from sim.kpis import LEVEL_KPIS
-from sim.run import simulate
-from sim.targets import load_targets
+from sim.measure.kpis import LEVEL_KPIS
+from sim.measure.targets import load_targets
+from sim.scenario.config import load_scenario
+from sim.study.check import check
+from sim.study.run import simulate
 
 ROOT = Path(__file__).parents[1]
 TARGETS = ROOT.parent / "shared" / "targets" / "omo_report_2025.yaml"

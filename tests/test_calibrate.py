@@ -16,12 +16,12 @@ import optuna
 import pytest
 import yaml
 
-import sim.calibrate
-from sim.calibrate import load_params
-from sim.cli import main
-from sim.config import ConfigError, ScenarioConfig, load_scenario, with_overrides
-from sim.run import run_kpis
-from sim.targets import load_targets
+import sim.study.calibrate
+from sim.cli.main import main
+from sim.measure.targets import load_targets
+from sim.scenario.config import ConfigError, ScenarioConfig, load_scenario, with_overrides
+from sim.study.calibrate import load_params
+from sim.study.run import run_kpis
 
 UPLIFT = "behaviour.omnichannel_basket_uplift"
 FILL = "inventory.pooled_fill_rate"
@@ -174,7 +174,7 @@ def test_population_applies_to_the_search_only(small):
 
 
 def test_interrupt_keeps_finished_trials_and_resume_completes(small, monkeypatch, capsys):
-    real = sim.calibrate.evaluate_scenario
+    real = sim.study.calibrate.evaluate_scenario
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -183,12 +183,12 @@ def test_interrupt_keeps_finished_trials_and_resume_completes(small, monkeypatch
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim.calibrate, "evaluate_scenario", flaky)
+    monkeypatch.setattr(sim.study.calibrate, "evaluate_scenario", flaky)
     assert run_small(small, 4) == 130
     assert "re-run the same command to resume" in capsys.readouterr().err
     assert completed(small["out"]) == 2
     assert not small["out"].exists()  # nothing but the study is written before the end
-    monkeypatch.setattr(sim.calibrate, "evaluate_scenario", real)
+    monkeypatch.setattr(sim.study.calibrate, "evaluate_scenario", real)
     assert run_small(small, 4) in (0, 1)
     assert completed(small["out"]) == 4
 

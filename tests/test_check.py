@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.check import check, format_set, plan_arms
-from sim.cli import main
-from sim.config import ScenarioConfig, load_scenario, parse_set_args, with_overrides
-from sim.targets import load_targets
+from sim.cli.main import main
+from sim.measure.targets import load_targets
+from sim.scenario.config import ScenarioConfig, load_scenario, parse_set_args, with_overrides
+from sim.study.check import check, format_set, plan_arms
 
 TINY = {"population.size": 1500, "horizon_days": 90}
 
@@ -140,7 +140,7 @@ def test_arms_equal_to_another_are_simulated_once():
         "shared_inventory_stockout_effect",
         "cross_channel_coupon_redemption_effect",
     }
-    from sim.targets import Target, Targets
+    from sim.measure.targets import Target, Targets
 
     t = Target(name="x", value=0.1, tolerance=0.1, source="s", definition="d")
     targets = Targets(effects={name: t for name in targets_all})

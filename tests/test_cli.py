@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from sim.cli import main
-from sim.run import RUN_FILES, simulate, write_run
+from sim.cli.main import main
+from sim.study.run import RUN_FILES, simulate, write_run
 from tests.conftest import BASELINE, ROOT, make_config
 
 TRAITS = "online_propensity: 0.5, price_sensitivity: 0.5, social_activity: 0.5, "
@@ -130,7 +130,7 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     scenario = scenario_path(tmp_path, "bogus: 1\nstores: {count: -3}\n")
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "run", scenario, "--out", str(out), "--quiet"],
+        [sys.executable, "-m", "sim.cli.main", "run", scenario, "--out", str(out), "--quiet"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -173,7 +173,7 @@ def test_cli_run_matches_library_run_byte_for_byte(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "sim.cli",
+        "sim.cli.main",
         "run",
         str(BASELINE),
         "--seed",

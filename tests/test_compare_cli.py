@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.cli
-from sim.cli import main
+import sim.cli.main
+from sim.cli.main import main
 
-REGISTERED = sim.cli.COMMAND_MODULES  # before the fixture below narrows it
+REGISTERED = sim.cli.main.COMMAND_MODULES  # before the fixture below narrows it
 ROOT = Path(__file__).resolve().parents[1]
 TINY = f"""
 name: tiny
@@ -31,7 +31,7 @@ root_seed: 11
 @pytest.fixture(autouse=True)
 def only_compare(monkeypatch):
     """Isolate from sibling subcommands still being written; registration is tested below."""
-    monkeypatch.setattr(sim.cli, "COMMAND_MODULES", ("compare",))
+    monkeypatch.setattr(sim.cli.main, "COMMAND_MODULES", ("compare",))
 
 
 def test_compare_is_registered():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from sim.config import (
+from sim.scenario.config import (
     ConfigError,
     ScenarioConfig,
     from_dict,

@@ -2,15 +2,15 @@
 
 from pathlib import Path
 
-from sim.config import ScenarioConfig
-from sim.docs import scenario_keys, stale_blocks
+from sim.present.docs import scenario_keys, stale_blocks
+from sim.scenario.config import ScenarioConfig
 
 README = Path(__file__).parents[1] / "README.md"
 
 
 def test_readme_generated_tables_are_current():
     """Fails when a scenario key or a baseline behaviour value changes without
-    `python -m sim.docs README.md` (the key reference and the behaviour table)."""
+    `python -m sim.present.docs README.md` (the key reference and the behaviour table)."""
     assert stale_blocks(README.read_text(encoding="utf-8")) == []
 
 

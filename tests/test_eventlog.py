@@ -11,10 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from sim import shopping
-from sim.config import from_dict
-from sim.eventlog import SCHEMA, Channel, Event, EventLog, Outcome
-from sim.model import OmnichannelModel
+from sim.engine.model import OmnichannelModel
+from sim.engine.processes import shopping
+from sim.log.eventlog import SCHEMA, Channel, Event, EventLog, Outcome
+from sim.scenario.config import from_dict
 from tests.conftest import INVARIANT_SEEDS
 
 EXPECTED_TYPES = {

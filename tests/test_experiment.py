@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import ConfigError, load_scenario
-from sim.experiment import known_kpis, load_experiment, run_experiment
-from sim.stats import summarize
+from sim.scenario.config import ConfigError, load_scenario
+from sim.study.experiment import known_kpis, load_experiment, run_experiment
+from sim.study.stats import summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "configs" / "baseline.yaml"
@@ -116,8 +116,8 @@ def test_shipped_experiments_cover_the_issue():
 
 
 def test_lever_experiments_use_the_targets_effect_arms():
-    """Same overrides as sim.targets.EFFECTS, so compare and `omo check` agree."""
-    from sim.targets import EFFECTS
+    """Same overrides as sim.measure.targets.EFFECTS, so compare and `omo check` agree."""
+    from sim.measure.targets import EFFECTS
 
     assert set(LEVER_FILES) == set(EFFECTS)
     for name, effect in EFFECTS.items():

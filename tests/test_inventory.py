@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import shopping
-from sim.config import Inventory as InventoryPolicy
-from sim.config import from_dict
-from sim.eventlog import WAREHOUSE
-from sim.inventory import Inventory
-from sim.model import OmnichannelModel
+from sim.engine.inventory import Inventory
+from sim.engine.model import OmnichannelModel
+from sim.engine.processes import shopping
+from sim.log.eventlog import WAREHOUSE
+from sim.scenario.config import Inventory as InventoryPolicy
+from sim.scenario.config import from_dict
 from tests.conftest import INVARIANT_SEEDS
 
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import kpis
-from sim.funnel import EventFrame, referrers
-from sim.kpis import (
+from sim.measure import kpis
+from sim.measure.funnel import EventFrame, referrers
+from sim.measure.kpis import (
     KPI_DESCRIPTIONS,
     LEVEL_KPIS,
     compute_kpis,

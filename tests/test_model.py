@@ -10,13 +10,13 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import shopping
-from sim.config import from_dict
-from sim.eventlog import Event
-from sim.journey import plan_visits
-from sim.model import OmnichannelModel
-from sim.run import simulate
-from sim.streams import Draws, Source
+from sim.engine.model import OmnichannelModel
+from sim.engine.processes import shopping
+from sim.engine.processes.touch import plan_visits
+from sim.engine.streams import Draws, Source
+from sim.log.eventlog import Event
+from sim.scenario.config import from_dict
+from sim.study.run import simulate
 
 
 def tiny(size: int = 300, horizon: int = 20, **sections) -> OmnichannelModel:

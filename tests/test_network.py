@@ -8,10 +8,10 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import Network, from_dict
-from sim.network import small_world
-from sim.population import draw_traits
-from sim.streams import Draws, Source
+from sim.engine.network import small_world
+from sim.engine.population import draw_traits
+from sim.engine.streams import Draws, Source
+from sim.scenario.config import Network, from_dict
 
 
 def traits_for(size: int, seed: int = 0):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from nbclient import NotebookClient
 
-from sim import results
+from sim.study import results
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "03_sweep_analysis.ipynb"

@@ -1,4 +1,4 @@
-"""sim.plots.journey: each plot returns a figure with the expected bars, cells and lines.
+"""sim.present.plots.journey: each plot returns a figure with the expected bars, cells and lines.
 
 Most tests use a hand-built event log whose transitions can be counted by eye; one small
 simulated run checks the functions on a real log and daily table.
@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.patches import PathPatch, Rectangle
 
-from sim.config import load_scenario, with_overrides
-from sim.plots.journey import (
+from sim.present.plots.journey import (
     END,
     FUNNEL_STAGES,
     OTHER,
@@ -37,7 +36,8 @@ from sim.plots.journey import (
     touchpoint_labels,
     transition_matrix,
 )
-from sim.run import simulate
+from sim.scenario.config import load_scenario, with_overrides
+from sim.study.run import simulate
 
 BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
 

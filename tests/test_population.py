@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import from_dict
-from sim.population import assign_nearest_store, draw_traits, place_stores
+from sim.engine.population import assign_nearest_store, draw_traits, place_stores
+from sim.scenario.config import from_dict
 
 N = 40_000
 

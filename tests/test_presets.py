@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.config import load_scenario, read_yaml, with_overrides
-from sim.run import simulate
+from sim.scenario.config import load_scenario, read_yaml, with_overrides
+from sim.study.run import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

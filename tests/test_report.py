@@ -15,15 +15,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from sim.experiment import ExperimentResult, load_experiment  # noqa: E402
-from sim.plots import channel_bars, forest_plot, pairing_gain, timeseries_bands  # noqa: E402
-from sim.report import (  # noqa: E402
+from sim.present.plots import channel_bars, forest_plot, pairing_gain, timeseries_bands  # noqa: E402
+from sim.present.report import (  # noqa: E402
     RESULT_FILES,
     replication_suggestions,
     results_table,
     write_results,
 )
-from sim.stats import summarize  # noqa: E402
+from sim.study.experiment import ExperimentResult, load_experiment  # noqa: E402
+from sim.study.stats import summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 KPIS = ["revenue", "customers", "coupon_conflict_abandonment"]

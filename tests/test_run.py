@@ -11,7 +11,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from sim.run import RUN_FILES, load_run, simulate, write_run
+from sim.study.run import RUN_FILES, load_run, simulate, write_run
 from tests.conftest import ROOT, SMALL_SEED, make_config
 
 # A run small enough to repeat in a subprocess in well under a second of simulation.
@@ -90,8 +90,8 @@ def test_same_seed_same_bytes_in_another_process(replay_config, replay_hash, tmp
     config_file = tmp_path / "config.json"
     config_file.write_text(json.dumps(replay_config.to_dict()))
     code = (
-        "import json, sys; from sim.config import from_dict; "
-        "from sim.run import simulate, write_run; "
+        "import json, sys; from sim.scenario.config import from_dict; "
+        "from sim.study.run import simulate, write_run; "
         "cfg = from_dict(json.loads(open(sys.argv[1]).read())); "
         "write_run(simulate(cfg, 5), sys.argv[2])"
     )
@@ -131,12 +131,12 @@ def test_failed_write_leaves_no_folder(small_run, tmp_path):
 
 def test_interrupted_write_leaves_no_folder(small_run, tmp_path, monkeypatch):
     """A KeyboardInterrupt while writing the manifest also leaves nothing behind."""
-    import sim.run
+    import sim.study.run
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.run.json, "dumps", interrupt)
+    monkeypatch.setattr(sim.study.run.json, "dumps", interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_run(small_run, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []

@@ -13,10 +13,10 @@ matplotlib.use("Agg")
 
 from SALib.test_functions import Ishigami  # noqa: E402
 
-from sim import results  # noqa: E402
-from sim.sweep import design as dsg  # noqa: E402
-from sim.sweep import load_sweep, run_sweep  # noqa: E402
-from sim.sweep import sensitivity as sa  # noqa: E402
+from sim.study import results  # noqa: E402
+from sim.study.sweep import design as dsg  # noqa: E402
+from sim.study.sweep import load_sweep, run_sweep  # noqa: E402
+from sim.study.sweep import sensitivity as sa  # noqa: E402
 
 BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.stats import holm, paired_difference, replications_needed, summarize
+from sim.study.stats import holm, paired_difference, replications_needed, summarize
 
 N_EXPERIMENTS = 400
 

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.run import simulate
-from sim.streams import Draws, Source, Streams
+from sim.engine.streams import Draws, Source, Streams
+from sim.study.run import simulate
 
 seeds = st.integers(min_value=0, max_value=2**63 - 1)
 days = st.integers(min_value=-1, max_value=3650)

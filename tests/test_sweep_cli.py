@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.cli import main
+from sim.cli.main import main
 
 BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
 

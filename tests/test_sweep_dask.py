@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import results
-from sim.sweep import load_sweep, run_sweep
+from sim.study import results
+from sim.study.sweep import load_sweep, run_sweep
 
 BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.config import ConfigError
-from sim.sweep import design as dsg
-from sim.sweep.spec import load_sweep
+from sim.scenario.config import ConfigError
+from sim.study.sweep import design as dsg
+from sim.study.sweep.spec import load_sweep
 
 BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
 

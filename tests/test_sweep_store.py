@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from sim import results
-from sim.config import ConfigError
-from sim.sweep import load_sweep, run_sweep
-from sim.sweep.store import SweepStore
+from sim.scenario.config import ConfigError
+from sim.study import results
+from sim.study.sweep import load_sweep, run_sweep
+from sim.study.sweep.store import SweepStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = str(ROOT / "configs" / "baseline.yaml")
@@ -56,7 +56,7 @@ def test_sweep_writes_store_and_resume_is_a_no_op(tmp_path):
     assert list(res.kpis.columns) == ["revenue", "customers", "repurchase_rate_members"]
     assert res.kpis["repurchase_rate_members"].isna().all()  # undefined at 60 days: null
     assert res.runs["status"].eq("ok").all()
-    from sim.sweep.executors import engine_fingerprint
+    from sim.study.sweep.executors import engine_fingerprint
 
     assert set(res.engines) == {engine_fingerprint()} == {res.status["engine"]}
     ts = res.timeseries()
@@ -82,7 +82,7 @@ def test_a_different_design_in_the_same_folder_is_refused(tmp_path):
 def test_a_second_writer_is_locked_out_and_temp_files_are_ignored(tmp_path):
     sweep = load_sweep(write_spec(tmp_path))
     out = tmp_path / "out"
-    from sim.sweep.runner import design_meta
+    from sim.study.sweep.runner import design_meta
 
     store = SweepStore(out).open(sweep.design, design_meta(sweep))
     try:
@@ -99,7 +99,7 @@ def test_a_second_writer_is_locked_out_and_temp_files_are_ignored(tmp_path):
 
 
 def test_a_foreign_folder_is_refused_but_a_half_created_store_is_reused(tmp_path):
-    from sim.sweep.runner import design_meta
+    from sim.study.sweep.runner import design_meta
 
     sweep = load_sweep(write_spec(tmp_path))
     foreign = tmp_path / "foreign"
@@ -177,7 +177,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path)
     reference = tmp_path / "reference"
     run_sweep(load_sweep(spec), reference, workers=2, progress=False)
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out)]
+    cmd = [sys.executable, "-m", "sim.cli.main", "sweep", str(spec), "--out", str(out)]
     cmd += ["--workers", "2", "--quiet"]
     rng = random.Random(6)
     seen = []

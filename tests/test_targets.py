@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import ConfigError, ScenarioConfig, with_overrides
-from sim.kpis import LEVEL_KPIS
-from sim.targets import EFFECTS, Target, effect_value, evaluate, load_targets
+from sim.measure.kpis import LEVEL_KPIS
+from sim.measure.targets import EFFECTS, Target, effect_value, evaluate, load_targets
+from sim.scenario.config import ConfigError, ScenarioConfig, with_overrides
 
 REPORT_TARGETS = Path(__file__).resolve().parents[2] / "shared/targets/omo_report_2025.yaml"
 

@@ -1,0 +1,141 @@
+"""``omo compare``: run an experiment file's arms with common random numbers and report.
+
+Everything the user can get wrong (the file, ``--replications``, ``--workers``,
+``--suggest``, an existing ``--out``) is checked before the first simulation starts, so a
+bad call exits 2 quickly and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.scenario.config import ConfigError, parse_value
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``compare`` subcommand."""
+    from sim.study.experiment import known_kpis
+
+    kpis = textwrap.fill(", ".join(known_kpis()), width=88)
+    p = subparsers.add_parser(
+        "compare",
+        help="run an experiment's arms (paired seeds) and write a results folder with a report",
+        description="Run every arm x replication of an experiment file with the same seeds in "
+        "every arm, print each KPI's paired difference against the control, and write "
+        "tables, plots and report.html.",
+        epilog=f"KPI names:\n{kpis}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("experiment", help="experiment YAML, e.g. experiments/share_to_get.yaml")
+    p.add_argument("--replications", type=int, help="replications per arm (overrides the file)")
+    p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    p.add_argument("--out", help="results folder (default results/<experiment name>)")
+    p.add_argument(
+        "--suggest",
+        action="append",
+        default=[],
+        metavar="KPI=HALF_WIDTH",
+        help="report replications needed for this 95%% half-width on KPI (repeatable)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing results folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
+    p.set_defaults(handler=_compare)
+
+
+def _parse_suggest(items: list[str], kpis: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    problems = []
+    for item in items:
+        kpi, sep, raw = item.partition("=")
+        value = parse_value(raw) if sep else None
+        if not sep or not kpi:
+            problems.append(f"--suggest {item!r}: expected KPI=HALF_WIDTH, e.g. revenue=50000")
+        elif kpi not in kpis:
+            problems.append(
+                f"--suggest {item!r}: KPI {kpi!r} is not among the experiment's kpis "
+                f"(allowed: {', '.join(kpis)})"
+            )
+        elif (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            problems.append(f"--suggest {item!r}: HALF_WIDTH {raw!r}: must be a number > 0")
+        else:
+            out[kpi] = float(value)
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim.present.report import results_table, write_results
+    from sim.study.experiment import load_experiment, run_experiment
+    from sim.study.stats import summarize
+
+    problems = []
+    if args.replications is not None and args.replications < 2:
+        problems.append(f"--replications: value {args.replications}: must be >= 2")
+    if args.workers is not None and args.workers < 1:
+        problems.append(f"--workers: value {args.workers}: must be >= 1")
+    if problems:
+        raise ConfigError(problems)
+    exp = load_experiment(args.experiment, replications=args.replications)
+    suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
+    out = Path(args.out) if args.out else Path("results") / exp.name
+    if out.exists() and not args.force:
+        raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+
+    result = run_experiment(exp, workers=args.workers, progress=None if not args.quiet else False)
+    summary = summarize(
+        result.runs,
+        exp.spec.kpis,
+        exp.control,
+        arms=exp.arms,
+        bootstrap_kpis=exp.spec.bootstrap_kpis,
+    )
+    write_results(result, summary, out, suggest=suggest, force=args.force)
+    if args.quiet:
+        return 0
+    n_runs = len(result.runs)
+    print(
+        f"{exp.name}: {len(exp.arms)} arms x {exp.spec.replications} replications "
+        f"({n_runs} runs, {result.wall_time_s:.1f} s); control: {exp.control}"
+    )
+    _print_table(results_table(summary))
+    if suggest:
+        from sim.present.report import replication_suggestions
+
+        rows = replication_suggestions(result, summary, suggest)
+        for r in rows[rows["basis"] == "requested"].itertuples(index=False):
+            print(f"suggest: {r.kpi} +-{r.half_width:g} vs {r.arm}: {r.replications} replications")
+    print(f"wrote {out}/report.html")
+    return 0
+
+
+def _print_table(table: pd.DataFrame) -> None:
+    """Per KPI: each arm's mean, then diff [CI] relative and a * when significant."""
+    width = max(len(a) for a in table["arm"])
+    for kpi, block in table.groupby("KPI", sort=False):
+        print(kpi)
+        for r in block.to_dict("records"):
+            line = f"  {r['arm']:<{width}}  {r['mean']:>12}"
+            if r["diff vs control"]:
+                flag = "  *" if r["significant"] == "yes" else ""
+                line += (
+                    f"  diff {r['diff vs control']:>10} {r['95% CI']:<26} {r['relative']:>7}"
+                    f"  p={r['p (Holm)']}{flag}"
+                )
+            print(line)
+    print("* significant after Holm correction across arms (95% paired intervals)")

@@ -1,0 +1,133 @@
+"""The ``omo`` command line.
+
+Bad input exits with code 2 and one line per problem, never a traceback. Each
+subcommand beyond ``run`` and ``kpis`` lives in ``sim/cli/<name>.py`` and exposes
+``register(subparsers)``; its handler returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from sim.scenario.config import ConfigError, load_scenario, parse_set_args
+
+#: Subcommand modules under sim/cli, each with ``register(subparsers)``.
+COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
+
+EXIT_BAD_INPUT = 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.study.run import default_run_dir, simulate, write_run
+
+    config = load_scenario(args.scenario, parse_set_args(args.set))
+    out = Path(args.out) if args.out else default_run_dir(config, args.seed)
+    if out.exists() and not args.force:
+        raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+    progress = sys.stderr.isatty() and not args.quiet
+    result = simulate(config, args.seed, progress=progress)
+    write_run(result, out, force=args.force)
+    if not args.quiet:
+        print(
+            f"wrote {out} ({result.events.num_rows:,} events, "
+            f"{result.manifest['wall_time_s']:.1f} s)"
+        )
+        _print_kpis(result.kpis, headline_only=True)
+    return 0
+
+
+def _print_kpis(kpis: dict, headline_only: bool = False) -> None:
+    from sim.measure.kpis import LEVEL_KPIS
+
+    names = LEVEL_KPIS if headline_only else sorted(kpis)
+    width = max(len(n) for n in names)
+    for name in names:
+        value = kpis.get(name)
+        shown = _fmt(value)
+        print(f"  {name:<{width}}  {shown}")
+    if headline_only:
+        for name in ("customers", "revenue", "stockout_rate", "coupon_redemption_rate"):
+            if name in kpis and kpis[name] is not None:
+                print(f"  {name:<{width}}  {_fmt(kpis[name])}")
+
+
+def _fmt(value: float | None) -> str:
+    """Counts and money in whole units with separators; rates to four significant digits."""
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _kpis(args: argparse.Namespace) -> int:
+    path = Path(args.run_dir) / "kpis.json"
+    if not path.exists():
+        raise ConfigError([f"{args.run_dir}: no kpis.json (not a run folder?)"])
+    kpis = json.loads(path.read_text())
+    if args.json:
+        print(json.dumps(kpis, indent=2))
+    else:
+        _print_kpis(kpis)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omo", description="omo-sim: simulate omnichannel consumer journeys (Mesa)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one scenario and write a run folder")
+    run.add_argument("scenario", help="scenario YAML, e.g. configs/baseline.yaml")
+    run.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario key, e.g. --set coupons.redeemable_in=everywhere",
+    )
+    run.add_argument("--out", help="run folder (default runs/<name>-seed<seed>-<hash>)")
+    run.add_argument("--force", action="store_true", help="replace an existing run folder")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    run.set_defaults(handler=_run)
+
+    kp = sub.add_parser("kpis", help="print a run folder's KPIs")
+    kp.add_argument("run_dir")
+    kp.add_argument("--json", action="store_true")
+    kp.set_defaults(handler=_kpis)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"sim.cli.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
+            raise ConfigError([f"--seed: value {args.seed}: must be a non-negative integer"])
+        return args.handler(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileExistsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `omo ... | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Consumers' fixed traits: segment, city tier, propensities, distance to a store, consent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.scenario.config import ScenarioConfig
+
+TIERS = ("tier12", "tier34")
+
+
+@dataclass(frozen=True)
+class Traits:
+    """Columns of per-consumer traits; index i is consumer row i."""
+
+    segment: np.ndarray  # int8 index into segment_names
+    segment_names: tuple[str, ...]
+    city_tier: np.ndarray  # int8: 0 tier-1/2, 1 tier-3/4
+    online_propensity: np.ndarray  # float32 0-1
+    price_sensitivity: np.ndarray  # float32 0-1
+    social_activity: np.ndarray  # float32 0-1
+    consent: np.ndarray  # bool
+    basket_multiplier: np.ndarray  # float32
+
+    @property
+    def size(self) -> int:
+        return len(self.segment)
+
+
+def _beta_around(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Beta draws with the given means: individuals vary around their segment's typical value."""
+    m = np.clip(mean, 0.01, 0.99)
+    return rng.beta(m * concentration, (1 - m) * concentration).astype(np.float32)
+
+
+def draw_traits(config: ScenarioConfig, rng: np.random.Generator) -> Traits:
+    """Draw every consumer's traits from the segment mix."""
+    pop = config.population
+    names = tuple(pop.segments)
+    segs = [pop.segments[n] for n in names]
+    n = pop.size
+    shares = np.array([s.share for s in segs])
+    segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int8)
+
+    def per_segment(attr: str) -> np.ndarray:
+        return np.array([getattr(s, attr) for s in segs], dtype=np.float64)[segment]
+
+    city_tier = (rng.random(n) < per_segment("tier34_share")).astype(np.int8)
+    return Traits(
+        segment=segment,
+        segment_names=names,
+        city_tier=city_tier,
+        online_propensity=_beta_around(rng, per_segment("online_propensity"), 8.0),
+        price_sensitivity=_beta_around(rng, per_segment("price_sensitivity"), 8.0),
+        social_activity=_beta_around(rng, per_segment("social_activity"), 8.0),
+        consent=rng.random(n) < per_segment("consent"),
+        basket_multiplier=per_segment("basket_multiplier").astype(np.float32),
+    )
+
+
+def place_stores(config: ScenarioConfig, rng: np.random.Generator) -> np.ndarray:
+    """City tier of each store (int8), honouring the configured tier-3/4 share."""
+    count = config.stores.count
+    n34 = int(round(count * config.stores.tier34_share))
+    tiers = np.zeros(count, np.int8)
+    tiers[:n34] = 1
+    rng.shuffle(tiers)
+    return tiers
+
+
+def assign_nearest_store(
+    config: ScenarioConfig, traits: Traits, store_tier: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each consumer's nearest store and its distance in km.
+
+    Distance is exponential with a mean that shrinks with store density in the
+    consumer's tier (mean ~ 1/sqrt(density), as for points scattered on a plane),
+    relative to 200 stores split 70/30. Consumers in a tier with no store travel to
+    the other tier's stores from much further away.
+    """
+    n = traits.size
+    nearest = np.full(n, -1, np.int32)
+    distance = np.full(n, np.inf, np.float32)
+    if len(store_tier) == 0:
+        return nearest, distance
+    ref = {0: 140.0, 1: 60.0}  # 200 stores at a 30% tier-3/4 share
+    tier_penalty = {0: 1.0, 1: 2.5}  # county markets are sparser
+    for tier in (0, 1):
+        who = np.flatnonzero(traits.city_tier == tier)
+        candidates = np.flatnonzero(store_tier == tier)
+        penalty = 1.0
+        if len(candidates) == 0:
+            candidates = np.arange(len(store_tier))
+            penalty = 10.0
+        density = len(candidates) / ref[tier]
+        mean_km = config.population.mean_store_distance_km * tier_penalty[tier] * penalty
+        mean_km /= np.sqrt(density)
+        nearest[who] = rng.choice(candidates, size=len(who))
+        distance[who] = rng.exponential(mean_km, size=len(who))
+    return nearest, distance

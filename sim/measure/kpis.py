@@ -1,0 +1,306 @@
+"""KPIs of one run, computed from its event log to the definitions in the targets file.
+
+The eight level KPIs reproduce the stylized facts of the source report
+(``/work/shared/targets/omo_report_2025.yaml`` holds each definition); their docstrings say
+how every ambiguous word was read. Conventions shared by all of them:
+
+* Order in time is row order: by day, and within a day the order things happened. "Before"
+  and "after" compare rows, so a same-day event in an earlier row counts as before.
+* The horizon is days ``0 .. horizon_days - 1``; its end is the last simulated day. A window
+  of ``w`` days after day ``d`` is ``d .. d + w`` inclusive, and only starts with
+  ``d <= horizon_days - 1 - w`` are counted, so every window counted was fully observed.
+* A KPI with an empty denominator is NaN, never 0.
+
+Everything is vectorised over rows (no per-consumer Python loops).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.log.eventlog import TOUCHPOINTS
+from sim.measure.funnel import (
+    CONTENT_CHANNELS,
+    EventFrame,
+    as_frame,
+    coupon_conflict_abandonment,
+    coupon_redemption_rate,
+    funnel_kpis,
+    omnichannel_customers,
+    ratio,
+    stockout_rate,
+)
+
+__all__ = [
+    "KPI_DESCRIPTIONS",
+    "LEVEL_KPIS",
+    "EventFrame",
+    "compute_kpis",
+    "content_viewer_store_visit_rate",
+    "coupon_conflict_abandonment",
+    "coupon_redemption_rate",
+    "days_first_seed_to_store_visit",
+    "omnichannel_aov_uplift",
+    "omnichannel_customer_share",
+    "online_research_before_store_share",
+    "referred_share_of_new_customers",
+    "repurchase_rate_members",
+    "stockout_rate",
+    "touchpoints_before_first_purchase",
+]
+
+LEVEL_KPIS = (
+    "touchpoints_before_first_purchase",
+    "days_first_seed_to_store_visit",
+    "online_research_before_store_share",
+    "omnichannel_customer_share",
+    "repurchase_rate_members",
+    "referred_share_of_new_customers",
+    "content_viewer_store_visit_rate",
+    "omnichannel_aov_uplift",
+)
+
+REPURCHASE_WINDOW_DAYS = 90
+VISIT_WINDOW_DAYS = 30
+
+Events = pd.DataFrame | EventFrame
+
+
+def touchpoints_before_first_purchase(events: Events) -> float:
+    """Mean touchpoints a customer had up to and including the day of their first purchase.
+
+    Touchpoints are content views, app sessions, coupon claims, word-of-mouth messages and
+    store visits. "Up to and including the day" is read by day, as the definition says: a
+    touchpoint later on the first-purchase day (e.g. the app session after an in-store buy)
+    still counts. Customers with no touchpoint count as 0; non-customers are left out.
+    """
+    frame = as_frame(events)
+    buy_day = frame.day_of(frame.first(frame.purchased))
+    rows = np.flatnonzero(frame.event(*TOUCHPOINTS))
+    who = frame.cid[rows]
+    counts = np.bincount(who[frame.day[rows] <= buy_day[who]], minlength=frame.size)
+    customers = buy_day >= 0
+    return float(counts[customers].mean()) if customers.any() else float("nan")
+
+
+def days_first_seed_to_store_visit(events: Events) -> float:
+    """Mean days from a consumer's first content view to their first store visit.
+
+    "The visit after the view" is read as a condition: a consumer counts only if their
+    first store visit comes after their first view in row order (a later day, or the same
+    day in a later row, which gives 0 days). Consumers whose first visit came before any
+    content (walk-ins) are left out rather than measured to a later visit, because their
+    visit was not seeded by content. Word-of-mouth messages are not content views.
+    """
+    frame = as_frame(events)
+    view = frame.first(frame.event("content_view"))
+    visit = frame.first(frame.event("store_visit"))
+    seeded = (view >= 0) & (visit > view)
+    if not seeded.any():
+        return float("nan")
+    return float((frame.day[visit[seeded]] - frame.day[view[seeded]]).mean())
+
+
+def online_research_before_store_share(events: Events) -> float:
+    """Share of first store visits preceded (in an earlier row) by a content view or WOM."""
+    frame = as_frame(events)
+    visit = frame.first(frame.event("store_visit"))
+    research = frame.first(frame.event("content_view", "wom_received"))
+    visitors = visit >= 0
+    preceded = visitors & (research >= 0) & (research < visit)
+    return ratio(preceded.sum(), visitors.sum())
+
+
+def omnichannel_customer_share(events: Events) -> float:
+    """Share of customers who used both an online channel and a physical store.
+
+    Online = content view, app session, coupon claim or an online purchase attempt (any
+    outcome); store = store visit or an in-store purchase attempt; over the whole horizon.
+    """
+    customers, omni = omnichannel_customers(as_frame(events))
+    return ratio(omni.sum(), customers.sum())
+
+
+def repurchase_rate_members(events: Events, horizon_days: int) -> float:
+    """Share of eligible members who purchased again within 90 days of their first purchase.
+
+    Eligible: a member (``member_join`` at any time in the horizon) whose first purchase day
+    ``f`` satisfies ``f <= horizon_days - 1 - 90``. "Again within 90 days" is any later
+    purchase row (a second order the same day counts) with day ``<= f + 90``: day ``f + 90``
+    counts, ``f + 91`` does not.
+    """
+    frame = as_frame(events)
+    purchased = frame.purchased
+    first = frame.first(purchased)
+    first_day = frame.day_of(first)
+    last_start = horizon_days - 1 - REPURCHASE_WINDOW_DAYS
+    members = frame.who(frame.event("member_join"))
+    eligible = members & (first >= 0) & (first_day <= last_start)
+    rows = np.flatnonzero(purchased)
+    who = frame.cid[rows]
+    again = (rows > first[who]) & (frame.day[rows] <= first_day[who] + REPURCHASE_WINDOW_DAYS)
+    repeaters = np.zeros(frame.size, bool)
+    repeaters[who[again]] = True
+    return ratio((eligible & repeaters).sum(), eligible.sum())
+
+
+def referred_share_of_new_customers(events: Events) -> float:
+    """Share of new customers whose first touchpoint was a WOM message or referral coupon.
+
+    A consumer's first touchpoint is their first touchpoint row (coupon claims are
+    touchpoints, so referral-coupon claims are included). It is a referral if it is a
+    ``wom_received`` or a ``coupon_claim`` with ``source >= 0``. The sender is taken to be
+    an existing customer without checking: in the model only customers share. Every
+    customer in the log is new (the log starts at day 0). A customer with no touchpoint at
+    all counts as not referred.
+    """
+    frame = as_frame(events)
+    new = frame.first(frame.purchased) >= 0
+    referral = frame.event("wom_received") | (frame.event("coupon_claim") & (frame.source >= 0))
+    first_touch = frame.first(frame.event(*TOUCHPOINTS))[new]
+    referred = referral[first_touch[first_touch >= 0]].sum()
+    return ratio(referred, new.sum())
+
+
+def content_viewer_store_visit_rate(events: Events, horizon_days: int) -> float:
+    """Share of content viewers who visit a store within 30 days of their first view.
+
+    Only viewers whose first view day ``v`` satisfies ``v <= horizon_days - 1 - 30`` count.
+    A qualifying visit is a store visit after the first view in row order (same day, later
+    row is fine) with day ``<= v + 30`` (day ``v + 30`` counts); a visit before the view
+    does not count.
+    """
+    frame = as_frame(events)
+    view = frame.first(frame.event("content_view"))
+    view_day = frame.day_of(view)
+    eligible = (view >= 0) & (view_day <= horizon_days - 1 - VISIT_WINDOW_DAYS)
+    rows = np.flatnonzero(frame.event("store_visit"))
+    who = frame.cid[rows]
+    hit = (
+        eligible[who] & (rows > view[who]) & (frame.day[rows] <= view_day[who] + VISIT_WINDOW_DAYS)
+    )
+    visited = np.zeros(frame.size, bool)
+    visited[who[hit]] = True
+    return ratio((eligible & visited).sum(), eligible.sum())
+
+
+def omnichannel_aov_uplift(events: Events) -> float:
+    """Mean order value of omnichannel customers over that of single-channel ones, minus 1.
+
+    Mean order value of a group = its revenue / its orders (order-weighted), using all of
+    each customer's orders; groups as in :func:`omnichannel_customer_share`. NaN unless
+    both groups have orders.
+    """
+    frame = as_frame(events)
+    _, omni = omnichannel_customers(frame)
+    purchased = frame.purchased
+    values = frame.value[purchased]
+    is_omni = omni[frame.cid[purchased]]
+    if not is_omni.any() or is_omni.all():
+        return float("nan")
+    return ratio(values[is_omni].mean(), values[~is_omni].mean()) - 1.0
+
+
+def compute_kpis(
+    events: pd.DataFrame,
+    consumers: pd.DataFrame,
+    horizon_days: int,
+    daily: pd.DataFrame | None = None,
+    *,
+    redeemable_in: str | None = None,
+) -> dict[str, float]:
+    """All KPIs of one run as a flat dict of plain floats (NaN where undefined).
+
+    Args:
+        events: the event log (columns as in :mod:`sim.log.eventlog`), in row order.
+        consumers: the consumers table; its length is the population.
+        horizon_days: the run's horizon; every event day must be in ``0..horizon_days-1``.
+        daily: the daily table; ``content_spend`` feeds content ROI and acquisition cost.
+        redeemable_in: the run's ``coupons.redeemable_in``; when given, adds
+            ``coupon_conflict_abandonment`` (NaN for "everywhere").
+
+    Raises:
+        ValueError: a required column is missing or an event lies outside the horizon.
+    """
+    frame = EventFrame.from_events(events)
+    if len(frame) and (frame.day.min() < 0 or frame.day.max() >= horizon_days):
+        raise ValueError(
+            f"event days span {frame.day.min()}..{frame.day.max()}, "
+            f"outside the horizon 0..{horizon_days - 1}"
+        )
+    out = {
+        "touchpoints_before_first_purchase": touchpoints_before_first_purchase(frame),
+        "days_first_seed_to_store_visit": days_first_seed_to_store_visit(frame),
+        "online_research_before_store_share": online_research_before_store_share(frame),
+        "omnichannel_customer_share": omnichannel_customer_share(frame),
+        "repurchase_rate_members": repurchase_rate_members(frame, horizon_days),
+        "referred_share_of_new_customers": referred_share_of_new_customers(frame),
+        "content_viewer_store_visit_rate": content_viewer_store_visit_rate(frame, horizon_days),
+        "omnichannel_aov_uplift": omnichannel_aov_uplift(frame),
+    }
+    out.update(funnel_kpis(frame, len(consumers), daily))
+    if redeemable_in is not None:
+        out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame, redeemable_in)
+    return {k: float(v) for k, v in out.items()}
+
+
+KPI_DESCRIPTIONS: dict[str, str] = {
+    "touchpoints_before_first_purchase": "Mean touchpoints (views, app sessions, coupon "
+    "claims, word of mouth, store visits) up to the day of a customer's first purchase.",
+    "days_first_seed_to_store_visit": "Mean days from first content view to first store "
+    "visit, for consumers whose first visit followed their first view.",
+    "online_research_before_store_share": "Share of first store visits preceded by a content "
+    "view or word-of-mouth message.",
+    "omnichannel_customer_share": "Share of customers who used both an online channel and a "
+    "physical store.",
+    "repurchase_rate_members": "Share of members (first purchase >= 90 days before the end) "
+    "who bought again within 90 days of their first purchase.",
+    "referred_share_of_new_customers": "Share of new customers whose first touchpoint was a "
+    "friend's word of mouth or referral coupon.",
+    "content_viewer_store_visit_rate": "Share of content viewers (first view >= 30 days "
+    "before the end) who visited a store within 30 days of it.",
+    "omnichannel_aov_uplift": "Average order value of omnichannel customers relative to "
+    "single-channel customers, minus 1.",
+    "consumers": "Simulated consumers (the population).",
+    "aware": "Consumers with at least one touchpoint.",
+    "considering": "Consumers who visited a store, claimed a coupon or tried to buy.",
+    "customers": "Consumers with at least one purchase.",
+    "repeat_customers": "Customers with two or more purchases.",
+    "referrers": "Customers who shared and brought a friend who then bought.",
+    "awareness_rate": "Aware consumers / population.",
+    "consideration_rate": "Considering consumers / aware consumers.",
+    "purchase_conversion_rate": "Customers / considering consumers.",
+    "customer_penetration": "Customers / population.",
+    "repeat_customer_rate": "Repeat customers / customers.",
+    "referrer_rate": "Referrers / customers.",
+    "revenue": "Total value of purchased orders.",
+    "revenue_online": "Value of orders placed online.",
+    "revenue_store": "Value of orders placed in stores.",
+    "orders": "Purchased orders.",
+    "orders_online": "Orders placed online.",
+    "orders_store": "Orders placed in stores.",
+    "average_order_value": "Revenue / orders.",
+    "purchase_attempts": "Purchase attempts, whatever their outcome.",
+    "abandonment_rate": "Share of purchase attempts abandoned.",
+    "stockout_rate": "Share of purchase attempts that found the item out of stock.",
+    "store_visits": "Store visits.",
+    "coupon_claims": "Coupons claimed (distinct coupons).",
+    "coupon_redemptions": "Coupons redeemed (distinct coupons).",
+    "coupon_redemption_rate": "Share of claimed coupons that were redeemed.",
+    "coupon_cost": "Face value of redeemed coupons.",
+    "content_views": "Content views, all channels.",
+    **{f"content_views_{c}": f"Content views on {c.replace('_', ' ')}." for c in CONTENT_CHANNELS},
+    "content_spend": "Money spent on content (from the daily table; NaN if absent).",
+    "content_roi": "Revenue / content spend.",
+    "customer_acquisition_cost": "(Content spend + coupon cost) / new customers.",
+    "members": "Consumers who joined the membership.",
+    "member_share_of_customers": "Share of customers who are members.",
+    "coupon_conflict_abandonment": "Share of coupon-holding purchase attempts in the channel "
+    "where the coupon is not valid that were abandoned.",
+}
+
+
+def describe(name: str) -> str:
+    """One plain-English line for a KPI name; KeyError if it is not a KPI."""
+    return KPI_DESCRIPTIONS[name]

@@ -1,0 +1,240 @@
+"""Scenario configuration: one frozen, validated object per scenario.
+
+YAML is read here and nowhere else. Variants are made by copying with changes
+(:func:`with_overrides`), never by mutating, so two arms of a comparison can be
+traced back to one base plus a short list of dotted-path overrides.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import Field, ValidationError, model_validator
+
+from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's building blocks)
+    CONTENT_CHANNELS,
+    REDEEMABLE,
+    Behaviour,
+    Consistency,
+    Content,
+    ContentChannel,
+    Count,
+    Coupons,
+    DeliveryHours,
+    Inventory,
+    Membership,
+    Network,
+    Population,
+    ScheduledChange,
+    Segment,
+    Stores,
+    _Frozen,
+)
+
+#: What a schedule may not change: the population, the network and the store footprint.
+FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule")
+FIXED_PATHS = ("stores.count", "stores.tier34_share", "inventory.skus")
+
+
+class ConfigError(ValueError):
+    """A scenario that cannot be run; ``problems`` holds one line per fault."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ScenarioConfig(_Frozen):
+    """A whole scenario. Frozen: make variants with :func:`with_overrides`."""
+
+    name: str = Field("scenario", description="Scenario name, used in run folder names.")
+    horizon_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        365, description="Days simulated; one Mesa step is one day."
+    )
+    population: Population = Field(default_factory=Population)
+    network: Network = Field(default_factory=Network)
+    stores: Stores = Field(default_factory=Stores)
+    inventory: Inventory = Field(default_factory=Inventory)
+    content: Content = Field(default_factory=Content)
+    coupons: Coupons = Field(default_factory=Coupons)
+    consistency: Consistency = Field(default_factory=Consistency)
+    membership: Membership = Field(default_factory=Membership)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    schedule: list[ScheduledChange] = Field(
+        default_factory=list,
+        description="Dated policy changes: [{day: 120, set: {coupons.redeemable_in: everywhere}}].",
+    )
+
+    @model_validator(mode="after")
+    def _schedule_is_valid(self) -> ScenarioConfig:
+        if not self.schedule:
+            return self
+        problems = []
+        base = self.model_dump(mode="json", exclude={"schedule"})
+        for i, change in enumerate(self.schedule):
+            if change.day >= self.horizon_days:
+                problems.append(
+                    f"schedule.{i}.day: value {change.day}: "
+                    f"must be before the horizon (0..{self.horizon_days - 1})"
+                )
+            for path, value in change.set.items():
+                if path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS:
+                    problems.append(
+                        f"schedule.{i}.set.{path}: cannot change mid-run (fixed: "
+                        f"{', '.join(FIXED_SECTIONS + FIXED_PATHS)})"
+                    )
+                    continue
+                try:
+                    base = _set_path(base, path, value)
+                except KeyError as exc:
+                    problems.append(f"schedule.{i}.set.{path}: {exc.args[0]}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        try:
+            ScenarioConfig.model_validate({**base, "schedule": []})
+        except ValidationError as exc:
+            raise ValueError(
+                "; ".join(f"schedule: after all changes, {p}" for p in _format_errors(exc))
+            ) from None
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain JSON-able data."""
+        return self.model_dump(mode="json")
+
+    def config_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the resolved scenario (first 16 hex digits)."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """Return a deep copy of ``data`` with the dotted ``path`` set; KeyError if it does not exist.
+
+    A path may end in a new key only inside a free-form mapping (segments, channels).
+    """
+    out = copy.deepcopy(data)
+    node = out
+    keys = path.split(".")
+    for depth, key in enumerate(keys):
+        last = depth == len(keys) - 1
+        if isinstance(node, list):
+            if not key.isdigit() or int(key) >= len(node):
+                raise KeyError(f"no such list index '{key}' (has {len(node)} entries)")
+            if last:
+                node[int(key)] = value
+            else:
+                node = node[int(key)]
+            continue
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(keys[:depth]) or "the top level"
+            allowed = ", ".join(sorted(node)) if isinstance(node, dict) else "none (not a mapping)"
+            raise KeyError(f"no such key '{key}' under {where} (allowed: {allowed})")
+        if last:
+            node[key] = value
+        else:
+            node = node[key]
+    return out
+
+
+def _format_errors(exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+            if "; " in msg or msg.startswith(("schedule", "population.segments")):
+                lines.extend(msg.split("; "))
+                continue
+        lines.append(f"{path}: value {err.get('input')!r}: {msg}")
+    return lines
+
+
+def from_dict(data: dict[str, Any]) -> ScenarioConfig:
+    """Validate plain data into a scenario; every fault is reported at once as ConfigError."""
+    if not isinstance(data, dict):
+        raise ConfigError([f"(top level): value {data!r}: a scenario must be a mapping"])
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc)) from None
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``--set`` value the way YAML would (numbers, booleans, lists, strings)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def with_overrides(config: ScenarioConfig, overrides: dict[str, Any]) -> ScenarioConfig:
+    """A copy of ``config`` with dotted-path overrides applied and re-validated."""
+    data = config.to_dict()
+    problems = []
+    for path, value in overrides.items():
+        try:
+            data = _set_path(data, path, value)
+        except KeyError as exc:
+            problems.append(f"{path}: {exc.args[0]}")
+    if problems:
+        raise ConfigError(problems)
+    return from_dict(data)
+
+
+def parse_set_args(items: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """Turn ``["a.b=1", "c=x"]`` into ``{"a.b": 1, "c": "x"}``."""
+    out: dict[str, Any] = {}
+    problems = []
+    for item in items:
+        path, sep, raw = item.partition("=")
+        if not sep or not path.strip():
+            problems.append(f"--set {item!r}: expected PATH=VALUE, e.g. coupons.value=15")
+            continue
+        out[path.strip()] = parse_value(raw)
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file safely; the one place the project parses YAML files."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read ({exc.strerror})"]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise ConfigError([f"{path}: not valid YAML{where}: {what}"]) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> ScenarioConfig:
+    """Load a scenario YAML and apply overrides; raises ConfigError with every problem."""
+    data = read_yaml(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: a scenario file must hold a mapping"])
+    try:
+        base = from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError([f"{path}: {p}" for p in exc.problems]) from None
+    if not overrides:
+        return base
+    try:
+        return with_overrides(base, overrides)
+    except ConfigError as exc:
+        raise ConfigError([f"--set {p}" for p in exc.problems]) from None

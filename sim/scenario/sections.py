@@ -1,0 +1,315 @@
+"""The sections of a scenario: who the consumers are, the market, and every policy lever.
+
+Each section is a frozen pydantic model that validates at the door (bounds, allowed
+values, shares summing to one); :mod:`sim.scenario.config` assembles them into a scenario.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Count = Annotated[int, Field(ge=0)]
+
+CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
+REDEEMABLE = ("online", "store", "everywhere")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Segment(_Frozen):
+    """A consumer segment: its share of the population and its typical traits."""
+
+    share: Probability = Field(description="Share of the population in this segment.")
+    online_propensity: Probability = Field(
+        description="How much of their shopping life happens in apps and feeds (0-1)."
+    )
+    price_sensitivity: Probability = Field(description="How strongly coupons sway them (0-1).")
+    social_activity: Probability = Field(description="How readily they talk and share (0-1).")
+    tier34_share: Probability = Field(description="Share living in tier-3/4 and county markets.")
+    consent: Probability = Field(description="Share consenting to personalised recommendation.")
+    basket_multiplier: Positive = Field(1.0, description="Typical basket relative to the mean.")
+
+
+def _default_segments() -> dict[str, Segment]:
+    return {
+        "gen_z": Segment(
+            share=0.30,
+            online_propensity=0.85,
+            price_sensitivity=0.55,
+            social_activity=0.75,
+            tier34_share=0.35,
+            consent=0.55,
+            basket_multiplier=0.85,
+        ),
+        "families": Segment(
+            share=0.30,
+            online_propensity=0.60,
+            price_sensitivity=0.60,
+            social_activity=0.55,
+            tier34_share=0.45,
+            consent=0.45,
+            basket_multiplier=1.25,
+        ),
+        "value_seekers": Segment(
+            share=0.20,
+            online_propensity=0.55,
+            price_sensitivity=0.85,
+            social_activity=0.45,
+            tier34_share=0.55,
+            consent=0.40,
+            basket_multiplier=0.80,
+        ),
+        "professionals": Segment(
+            share=0.20,
+            online_propensity=0.75,
+            price_sensitivity=0.30,
+            social_activity=0.50,
+            tier34_share=0.20,
+            consent=0.50,
+            basket_multiplier=1.20,
+        ),
+    }
+
+
+class Population(_Frozen):
+    """Who is simulated. ``size`` is the resolution, ``market_size`` the market it stands for."""
+
+    size: Annotated[int, Field(ge=1)] = Field(50_000, description="Simulated consumers.")
+    market_size: Annotated[int, Field(ge=1)] = Field(
+        10_000_000,
+        description="Real consumers the simulated ones stand for; money and reach scale by "
+        "market_size / size, so rates do not depend on the resolution.",
+    )
+    segments: dict[str, Segment] = Field(
+        default_factory=_default_segments, description="The segment mix, by segment name."
+    )
+    mean_store_distance_km: Positive = Field(
+        3.0, description="Mean distance to the nearest store in tier-1/2 cities at 200 stores."
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Population:
+        if not self.segments:
+            raise ValueError("population.segments: at least one segment is required")
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"population.segments: shares sum to {total:g}, allowed: exactly 1")
+        return self
+
+
+class Network(_Frozen):
+    """The social graph word of mouth travels on (small-world by default)."""
+
+    mean_degree: Annotated[int, Field(ge=2, le=200)] = Field(
+        10, description="Average number of friends (even numbers are exact)."
+    )
+    rewiring: Probability = Field(0.1, description="Watts-Strogatz rewiring probability.")
+    homophily: Probability = Field(
+        0.8, description="Share of consumers placed next to their own segment and city tier."
+    )
+
+
+class DeliveryHours(_Frozen):
+    tier12: NonNegative = Field(0.5, description="Instant-delivery time in tier-1/2 cities.")
+    tier34: NonNegative = Field(4.5, description="Delivery time in tier-3/4 and county markets.")
+
+
+class Stores(_Frozen):
+    """The physical network."""
+
+    count: Count = Field(200, description="Number of stores.")
+    tier34_share: Probability = Field(0.3, description="Share of stores in tier-3/4 markets.")
+    experience_level: Probability = Field(
+        0.5, description="Experience zones, try-on, events: how memorable a visit is (0-1)."
+    )
+    bopis: bool = Field(True, description="Buy online, pick up in store.")
+    online_order_area: bool = Field(
+        False, description="Store visitors who meet a stockout can order online on the spot."
+    )
+    delivery_hours: DeliveryHours = Field(default_factory=DeliveryHours)
+
+
+class Inventory(_Frozen):
+    """Stock: kept separate per channel, or pooled with dynamic allocation."""
+
+    mode: Literal["separate", "pooled"] = Field(
+        "separate", description="Store and online stock kept apart, or pooled and allocated."
+    )
+    skus: Annotated[int, Field(ge=1, le=10_000)] = Field(20, description="Number of items.")
+    sku_popularity: NonNegative = Field(
+        1.0, description="Zipf exponent of demand across items (0 = all alike)."
+    )
+    cover_days: Positive = Field(
+        7.0, description="Stock a location is replenished up to, in days of recent demand."
+    )
+    review_period_days: Annotated[int, Field(ge=1)] = Field(
+        7, description="Days between replenishments."
+    )
+    pooled_fill_rate: Probability = Field(
+        0.5,
+        description="When pooled: chance a local stockout is filled from the other channel's "
+        "stock in time.",
+    )
+
+
+class ContentChannel(_Frozen):
+    daily_budget: NonNegative = Field(description="Spend per day, in market money.")
+    cost_per_view: Positive = Field(description="Cost of one view, in market money.")
+    quality: Probability = Field(0.5, description="How persuasive one view is (0-1).")
+
+
+def _default_channels() -> dict[str, ContentChannel]:
+    return {
+        "short_video": ContentChannel(daily_budget=40_000, cost_per_view=0.04, quality=0.45),
+        "livestream": ContentChannel(daily_budget=25_000, cost_per_view=0.08, quality=0.6),
+        "kol": ContentChannel(daily_budget=20_000, cost_per_view=0.10, quality=0.55),
+        "ugc": ContentChannel(daily_budget=5_000, cost_per_view=0.02, quality=0.65),
+    }
+
+
+class Content(_Frozen):
+    """Paid and earned content: budget and mix across channels, targeting, personalisation."""
+
+    channels: dict[Literal["short_video", "livestream", "kol", "ugc"], ContentChannel] = Field(
+        default_factory=_default_channels,
+        description="Budget, cost and quality per channel (ugc = KOC / ordinary-user posts).",
+    )
+    targeting: Probability = Field(
+        0.5, description="How strongly views go to high online-propensity consumers (0-1)."
+    )
+    personalization: bool = Field(
+        False, description="AI recommendation: raises quality for consenting consumers."
+    )
+    personalization_lift: NonNegative = Field(0.3, description="Quality lift when personalised.")
+
+
+class Coupons(_Frozen):
+    """Coupon policy: value, where it can be used, referral coupons, budget."""
+
+    enabled: bool = Field(True, description="Whether the app offers coupons at all.")
+    value: NonNegative = Field(20.0, description="Face value of an app coupon.")
+    threshold: NonNegative = Field(0.0, description="Minimum order value to redeem.")
+    redeemable_in: Literal["online", "store", "everywhere"] = Field(
+        "everywhere", description="Channels an app coupon can be redeemed in."
+    )
+    expiry_days: Annotated[int, Field(ge=1)] = Field(14, description="Days a coupon stays valid.")
+    budget: NonNegative = Field(
+        5e7, description="Cap on face value claimed over the horizon, in market money."
+    )
+    share_to_get: bool = Field(True, description="Sharing gives friends a referral coupon.")
+    referral_value: NonNegative = Field(10.0, description="Face value of a referral coupon.")
+
+
+class Consistency(_Frozen):
+    """Whether the brand looks like one brand across channels."""
+
+    price_consistent: bool = Field(
+        True, description="Same price online and in store (electronic shelf labels)."
+    )
+
+
+class Membership(_Frozen):
+    unified: bool = Field(True, description="One membership and points scheme across channels.")
+    member_events_per_month: NonNegative = Field(
+        0.5, description="Member-only events a member is invited to per month."
+    )
+
+
+class Behaviour(_Frozen):
+    """How consumers respond; calibrated, not chosen by strategy. Rates are per day."""
+
+    consider_per_touch: Probability = Field(
+        0.35, description="Chance a full-weight touchpoint puts the brand on the shortlist."
+    )
+    app_session_rate: Probability = Field(
+        0.05, description="Daily chance an engaged, fully online consumer opens the app."
+    )
+    buy_online_per_session: Probability = Field(
+        0.12, description="Top chance a considering prospect orders during an app session."
+    )
+    buy_in_store_per_visit: Probability = Field(
+        0.35, description="Top chance a considering prospect buys during a store visit."
+    )
+    visit_after_view: Probability = Field(
+        0.06, description="Chance a fresh content view sparks a store visit."
+    )
+    visit_after_wom: Probability = Field(
+        0.1, description="Chance a friend's fresh recommendation sparks a store visit."
+    )
+    visit_delay_days: Positive = Field(
+        3.0, description="Mean days from that spark to the visit (geometric)."
+    )
+    discovery_rate: Probability = Field(
+        0.002, description="Daily chance an unaware consumer near a store walks in and finds it."
+    )
+    response_wearout: Probability = Field(
+        0.5,
+        description="Pull of each further prompt relative to the one before (0.01: after the "
+        "first touch, prompts rarely spark a visit).",
+    )
+    interest_half_life_days: Positive = Field(
+        10.0, description="Days for interest to halve without new touches."
+    )
+    channel_habit: NonNegative = Field(
+        2.0, description="How strongly past channel choices steer the next repeat purchase."
+    )
+    travel_km: Positive = Field(5.0, description="Distance at which visit odds fall by e.")
+    coupon_claim_per_session: Probability = Field(
+        0.25, description="Chance an app session ends with a coupon claimed (x price sensitivity)."
+    )
+    coupon_store_pull: Probability = Field(
+        0.15, description="Chance a coupon valid in store makes a store-goer plan a visit."
+    )
+    coupon_purchase_lift: NonNegative = Field(
+        0.3,
+        description="Lift in buy odds from a coupon worth 10% of the mean basket "
+        "(x price sensitivity; scales with the coupon's value).",
+    )
+    coupon_conflict_abandonment: Probability = Field(
+        0.3, description="Abandon when the coupon held is not valid in this channel."
+    )
+    share_after_purchase: Probability = Field(
+        0.2, description="Chance a purchase is shared with friends (x social activity)."
+    )
+    friends_per_share: Annotated[int, Field(ge=1, le=50)] = Field(
+        3, description="Friends who hear about one share (and get a referral coupon)."
+    )
+    wom_consider_boost: NonNegative = Field(1.5, description="Trust weight of a friend's word.")
+    member_join_after_purchase: Probability = Field(
+        0.4, description="Chance a non-member buyer joins the membership."
+    )
+    repurchase_rate: Probability = Field(
+        0.008, description="Daily chance an active customer needs to buy again."
+    )
+    member_repurchase_boost: NonNegative = Field(
+        0.5, description="Members' need to rebuy is this much higher (0.5 = +50%)."
+    )
+    lapse_rate: Probability = Field(0.004, description="Daily chance a customer drifts away.")
+    inconsistency_lapse: Probability = Field(
+        0.1, description="Chance an inconsistent experience makes a customer lapse."
+    )
+    basket_mean: Positive = Field(120.0, description="Mean order value, market money.")
+    basket_sigma: NonNegative = Field(0.5, description="Log-normal spread of order values.")
+    omnichannel_basket_uplift: NonNegative = Field(
+        0.3, description="Larger baskets once a customer uses both online and store."
+    )
+    bopis_pickup_share: Probability = Field(
+        0.05, description="Share of online orders picked up in store when stores offer it."
+    )
+    delivery_patience_hours: Positive = Field(
+        12.0, description="Delivery time at which online buy odds fall by e."
+    )
+
+
+class ScheduledChange(_Frozen):
+    """A policy change on a given day: the phased rollout."""
+
+    day: Count
+    set: dict[str, Any] = Field(description="Dotted config paths and their new values.")

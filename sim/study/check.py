@@ -1,0 +1,415 @@
+"""Check a scenario against calibration targets: levels, and lever effects as paired arms.
+
+A level target is read from the scenario's own runs; an effect target from two arms (the
+scenario with the effect's control / treatment overrides on top) run with the *same* seeds,
+so seed-to-seed noise common to both arms cancels in the per-seed effect (common random
+numbers). Arms are keyed by their resolved config hash, so an arm that equals another (e.g.
+the scenario already redeems coupons everywhere, which is the redemption effect's treatment)
+is simulated once per seed and reused, and the report says so.
+
+:func:`check` is the one entry point; ``omo check`` and ``omo calibrate`` (its fit report
+and, through :func:`evaluate_scenario`, every trial) both go through it, so a calibrated
+scenario is judged by exactly the rule ``omo check`` applies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.measure.targets import EFFECTS, Effect, TargetResult, Targets, effect_value, evaluate
+from sim.scenario.config import ConfigError, ScenarioConfig, parse_value, with_overrides
+from sim.study.run import run_kpis
+
+BASE = "base scenario"
+
+
+def format_set(path: str, value: Any) -> str:
+    """``PATH=VALUE`` that ``omo run --set`` parses back to exactly ``value``.
+
+    Values go through YAML on the way in (:func:`sim.scenario.config.parse_value`), so a string that
+    YAML would read as something else (``"true"``, ``"1"``) is written JSON-quoted.
+    """
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = value if parse_value(value) == value and value.strip() == value else None
+        text = text if text else json.dumps(value)
+    elif isinstance(value, float):
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        if e and "." not in mantissa:  # YAML 1.1 reads "1e-05" as a string
+            text = f"{mantissa}.0e{exponent}"
+    else:
+        text = json.dumps(value)
+    return f"{path}={text}"
+
+
+class Runner:
+    """Runs (config, seed) jobs, in worker processes or in-process, with optional progress.
+
+    One runner (one pool) lives for a whole command, so a calibration's hundreds of trials
+    do not each pay for starting processes. ``forkserver`` keeps workers clean of the
+    parent's threads (tqdm, SQLite) that make ``fork`` unsafe.
+    """
+
+    def __init__(self, workers: int | None = None, progress: bool = False) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        if self.workers < 1:
+            raise ConfigError([f"--workers: value {workers}: must be at least 1"])
+        self.progress = progress
+        self._pool: Executor | None = None
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the pool down; pending jobs are cancelled (Ctrl-C must not hang)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(
+        self, jobs: Sequence[tuple[str, dict[str, Any], int]], desc: str = "runs"
+    ) -> dict[tuple[str, int], dict[str, float]]:
+        """KPIs of every ``(key, config dict, seed)`` job, keyed by ``(key, seed)``."""
+        out: dict[tuple[str, int], dict[str, float]] = {}
+        bar = self._bar(len(jobs), desc)
+        try:
+            if self.workers == 1 or len(jobs) == 1:
+                for key, config, seed in jobs:
+                    out[key, seed] = run_kpis(config, seed)
+                    bar.update(1)
+            else:
+                if self._pool is None:
+                    context = multiprocessing.get_context("forkserver")
+                    self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+                futures = {
+                    self._pool.submit(run_kpis, config, seed): (key, seed)
+                    for key, config, seed in jobs
+                }
+                for future in as_completed(futures):
+                    out[futures[future]] = future.result()
+                    bar.update(1)
+        finally:
+            bar.close()
+        return out
+
+    def _bar(self, total: int, desc: str) -> Any:
+        from tqdm import tqdm
+
+        show = self.progress and sys.stderr.isatty()
+        return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not show)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One side of an effect: its overrides on top of the scenario and its config key."""
+
+    overrides: Mapping[str, Any]
+    key: str
+    same_as: str | None = None
+    needed: bool = True
+
+    def sets(self, base_sets: Mapping[str, Any]) -> list[str]:
+        """The ``--set`` strings that rebuild this arm from the scenario file."""
+        merged = {**base_sets, **self.overrides}
+        return [format_set(path, value) for path, value in merged.items()]
+
+
+@dataclass
+class EffectResult:
+    """An effect target's verdict, the per-seed values and the two arms behind them."""
+
+    effect: Effect
+    result: TargetResult
+    values: list[float]
+    control: Arm
+    treatment: Arm
+
+
+@dataclass
+class CheckReport:
+    """Everything ``omo check`` prints: per-target verdicts, arms, and how runs were shared."""
+
+    scenario: str
+    config_hash: str
+    seeds: list[int]
+    levels: dict[str, tuple[TargetResult, list[float]]]
+    effects: dict[str, EffectResult]
+    distinct_configs: int
+    arm_references: int
+    base_sets: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def results(self) -> Iterator[TargetResult]:
+        """Every target's result, levels first."""
+        yield from (r for r, _ in self.levels.values())
+        yield from (e.result for e in self.effects.values())
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    def loss(self, weights: Mapping[str, float] | None = None, nan_penalty: float = 1e4) -> float:
+        """Sum of ``weight * ((mean - value) / allowed)^2``; an undefined mean costs a penalty.
+
+        Scaling by the allowed tolerance makes targets in different units comparable: a
+        term of 1 means "exactly on the edge of the band" whatever the KPI.
+        """
+        total = 0.0
+        for r in self.results:
+            w = 1.0 if weights is None else float(weights.get(r.name, 1.0))
+            if w == 0:
+                continue
+            if math.isnan(r.mean):
+                total += w * nan_penalty
+            else:
+                total += w * ((r.mean - r.target) / max(r.allowed, 1e-12)) ** 2
+        return total
+
+    def to_dict(self, scenario_path: str = "SCENARIO") -> dict[str, Any]:
+        """Machine-readable report; each effect arm carries its ``omo run`` ``--set`` list."""
+
+        def res(r: TargetResult, values: list[float]) -> dict[str, Any]:
+            return _clean({**r.to_dict(), "values": values})
+
+        def arm(a: Arm) -> dict[str, Any]:
+            sets = a.sets(self.base_sets)
+            flags = " ".join(f"--set {s}" for s in sets)
+            return {
+                "set": sets,
+                "config_hash": a.key,
+                "same_as": a.same_as,
+                "simulated": a.needed,
+                "rerun": [
+                    f"omo run {scenario_path} --seed {s} {flags}".rstrip() for s in self.seeds
+                ],
+            }
+
+        return {
+            "scenario": self.scenario,
+            "config_hash": self.config_hash,
+            "seeds": self.seeds,
+            "passed": self.passed,
+            "runs": {
+                "distinct_configs": self.distinct_configs,
+                "arm_references": self.arm_references,
+                "simulations": self.distinct_configs * len(self.seeds),
+            },
+            "levels": {name: res(r, v) for name, (r, v) in self.levels.items()},
+            "effects": {
+                name: {
+                    **res(e.result, e.values),
+                    "kpi": e.effect.kpi,
+                    "measure": e.effect.measure,
+                    "control": arm(e.control),
+                    "treatment": arm(e.treatment),
+                }
+                for name, e in self.effects.items()
+            },
+        }
+
+    def format(self) -> str:
+        """A readable table: one row per target, then how runs were shared, then the verdict."""
+        seeds = self.seeds
+        span = f"{seeds[0]}..{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
+        lines = [
+            f"omo check: {self.scenario} (config {self.config_hash[:8]}), "
+            f"{len(seeds)} replications (seeds {span}); mean and 95% t-interval over seeds"
+        ]
+        rows = [(name, r) for name, (r, _) in self.levels.items()]
+        erows = [(name, e.result) for name, e in self.effects.items()]
+        width = max([len(n) for n, _ in rows + erows] + [6])
+        head = (
+            f"  {'target':<{width}}  {'value':>8}  {'allowed band':>20}  {'mean':>8}  "
+            f"{'95% interval':>20}  result"
+        )
+        for title, group in (("Levels", rows), ("Effects (paired arms, same seeds)", erows)):
+            if not group:
+                continue
+            lines += ["", title, head]
+            lines += [f"  {name:<{width}}  {_row(r)}" for name, r in group]
+        if self.effects:
+            lines += ["", "Effect arms (--set on top of the scenario):"]
+            for name, e in self.effects.items():
+                for side, a in (("control", e.control), ("treatment", e.treatment)):
+                    note = f"  [reused: same config as {a.same_as}]" if a.same_as else ""
+                    if not a.needed:
+                        note = "  [not simulated: the effect is the treatment arm's level]"
+                    sets = " ".join(a.sets({})) or "(none)"
+                    lines.append(f"  {name}.{side}: {sets}{note}")
+        simulated = self.distinct_configs * len(seeds)
+        saved = (self.arm_references - self.distinct_configs) * len(seeds)
+        lines += [
+            "",
+            f"Runs: {self.distinct_configs} distinct configs x {len(seeds)} seeds = "
+            f"{simulated} simulations ({saved} reused instead of re-simulated).",
+        ]
+        n_pass = sum(r.passed for r in self.results)
+        n_all = sum(1 for _ in self.results)
+        verdict = "PASS" if self.passed else "FAIL"
+        lines.append(f"Result: {verdict}: {n_pass}/{n_all} targets within tolerance.")
+        return "\n".join(lines)
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.4g}"
+
+
+def _row(r: TargetResult) -> str:
+    band = f"[{_fmt(r.low)}, {_fmt(r.high)}]"
+    ci = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]"
+    verdict = "pass" if r.passed else "FAIL"
+    return f"{_fmt(r.target):>8}  {band:>20}  {_fmt(r.mean):>8}  {ci:>20}  {verdict}"
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    """NaN is not JSON: undefined numbers become null."""
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, float) and math.isnan(v):
+            return None
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        return v
+
+    return {k: fix(v) for k, v in data.items()}
+
+
+def plan_arms(
+    config: ScenarioConfig, targets: Targets
+) -> tuple[dict[str, dict[str, Any]], dict[str, tuple[Arm, Arm]], int]:
+    """Distinct configs to simulate (by hash), each effect's two arms, and arm references.
+
+    The control arm of a ``level_in_treatment`` effect is not needed and not counted.
+    """
+    base_key = config.config_hash()
+    configs: dict[str, dict[str, Any]] = {base_key: config.to_dict()}
+    labels: dict[str, str] = {base_key: BASE}
+    arms: dict[str, tuple[Arm, Arm]] = {}
+    references = 1
+    # Registry order, not the targets file's: which arm is simulated and which reuses it
+    # must not depend on how the caller ordered the effects.
+    for name in (n for n in EFFECTS if n in targets.effects):
+        effect = EFFECTS[name]
+        built = []
+        for side in ("control", "treatment"):
+            overrides = dict(getattr(effect, side))
+            try:
+                arm_config = with_overrides(config, overrides)
+            except ConfigError as exc:
+                raise ConfigError([f"effect {name}.{side}: {p}" for p in exc.problems]) from None
+            key = arm_config.config_hash()
+            needed = side == "treatment" or effect.measure == "relative_change"
+            same_as = labels.get(key) if needed else None
+            if needed:
+                references += 1
+                if key not in configs:
+                    configs[key] = arm_config.to_dict()
+                    labels[key] = f"{name}.{side}"
+            built.append(Arm(overrides, key, same_as, needed))
+        arms[name] = (built[0], built[1])
+    return configs, arms, references
+
+
+def evaluate_scenario(
+    config: ScenarioConfig,
+    targets: Targets,
+    seeds: Sequence[int],
+    runner: Runner,
+    base_sets: Mapping[str, Any] | None = None,
+    desc: str = "check",
+) -> CheckReport:
+    """Simulate every distinct arm on ``seeds`` and judge each target; the core of check."""
+    seeds = list(seeds)
+    configs, arms, references = plan_arms(config, targets)
+    jobs = [(key, data, seed) for key, data in configs.items() for seed in seeds]
+    kpis = runner.run(jobs, desc=desc)
+    base_key = config.config_hash()
+    levels = {
+        name: _judge(target, [float(kpis[base_key, s][name]) for s in seeds])
+        for name, target in targets.levels.items()
+    }
+    effects = {}
+    for name, target in targets.effects.items():
+        effect = EFFECTS[name]
+        control, treatment = arms[name]
+        try:
+            values = [
+                effect_value(effect, kpis[control.key, s], kpis[treatment.key, s])
+                if effect.measure == "relative_change"
+                else effect_value(effect, {}, kpis[treatment.key, s])
+                for s in seeds
+            ]
+        except KeyError as exc:
+            raise ConfigError([f"effect {name}: {exc.args[0]}"]) from None
+        result, values = _judge(target, values)
+        effects[name] = EffectResult(effect, result, values, control, treatment)
+    return CheckReport(
+        config.name,
+        base_key,
+        seeds,
+        levels,
+        effects,
+        len(configs),
+        references,
+        dict(base_sets or {}),
+    )
+
+
+def _judge(target: Any, values: list[float]) -> tuple[TargetResult, list[float]]:
+    return evaluate(target, values), values
+
+
+def check(
+    config: ScenarioConfig,
+    targets: Targets,
+    replications: int = 5,
+    root_seed: int = 0,
+    workers: int | None = None,
+    *,
+    progress: bool = False,
+    base_sets: Mapping[str, Any] | None = None,
+    runner: Runner | None = None,
+) -> CheckReport:
+    """Judge a scenario against targets over seeds ``root_seed .. root_seed+replications-1``.
+
+    Args:
+        config: the scenario (with any ``--set`` overrides already applied).
+        targets: from :func:`sim.measure.targets.load_targets`.
+        replications: seeds per arm; the 95% interval needs at least 2.
+        root_seed: the first seed.
+        workers: processes (default: CPU count; 1 runs in this process).
+        progress: a progress bar on stderr when it is a terminal.
+        base_sets: the ``--set`` overrides already in ``config``, so each effect arm's
+            reported ``--set`` list rebuilds it from the scenario file alone.
+        runner: reuse an existing pool (calibrate does); ``workers`` is then ignored.
+
+    Raises:
+        ConfigError: bad replications / seed / workers, or an arm the schema rejects.
+    """
+    problems = []
+    if replications < 1:
+        problems.append(f"--replications: value {replications}: must be at least 1")
+    if root_seed < 0:
+        problems.append(f"--root-seed: value {root_seed}: must be a non-negative integer")
+    if workers is not None and workers < 1:
+        problems.append(f"--workers: value {workers}: must be at least 1")
+    if problems:
+        raise ConfigError(problems)
+    seeds = range(root_seed, root_seed + replications)
+    if runner is not None:
+        return evaluate_scenario(config, targets, seeds, runner, base_sets)
+    with Runner(workers, progress) as own:
+        return evaluate_scenario(config, targets, seeds, own, base_sets)
