@@ -21,7 +21,7 @@ import pandas as pd
 from sim.io.atomic import atomic_folder
 from sim.measure.kpis import KPI_DESCRIPTIONS
 from sim.study.experiment import ExperimentResult
-from sim.study.run import versions
+from sim.io.runs import versions
 from sim.study.stats import suggest_replications
 
 #: Default suggestion target when none is asked for: +-1% of the control's mean.

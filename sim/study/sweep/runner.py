@@ -87,7 +87,7 @@ def run_sweep(
     Raises:
         ConfigError: the folder holds another sweep, or is in use.
     """
-    from sim.study.run import versions
+    from sim.io.runs import versions
     from sim.study.sweep.executors import engine_fingerprint
 
     engine = engine_fingerprint()

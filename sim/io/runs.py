@@ -1,0 +1,113 @@
+"""Run folders: what one run produced, in memory (:class:`RunResult`) and on disk.
+
+A run folder is written to a temporary sibling and renamed into place when complete,
+so a half-written run folder never exists under its real name. Nothing here runs a
+simulation: :mod:`sim.study.run` does, and hands its result here.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.io.atomic import atomic_folder
+from sim.scenario.config import ScenarioConfig
+
+RUN_FILES = (
+    "events.parquet",
+    "consumers.parquet",
+    "daily.parquet",
+    "inventory.parquet",
+    "kpis.json",
+    "manifest.json",
+)
+_PACKAGES = ("omo-sim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy")
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, in memory."""
+
+    config: ScenarioConfig
+    seed: int
+    events: pa.Table
+    consumers: pd.DataFrame
+    daily: pd.DataFrame
+    inventory: pd.DataFrame
+    kpis: dict[str, float]
+    manifest: dict[str, Any] = field(default_factory=dict)
+    model: Any = None  # the Mesa model, when kept for inspection
+
+    def events_frame(self) -> pd.DataFrame:
+        """The event log as pandas (string columns as categoricals)."""
+        return self.events.to_pandas()
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages that decide a run's numbers."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"not JSON-serialisable: {value!r}")
+
+
+def _clean(kpis: dict[str, Any]) -> dict[str, Any]:
+    """NaN is not JSON: undefined KPIs are written as null."""
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in kpis.items()}
+
+
+def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Path:
+    """Write the run folder atomically; refuses to overwrite unless ``force``."""
+    out = Path(out)
+    with atomic_folder(out, force=force) as tmp:
+        pq.write_table(result.events, tmp / "events.parquet", compression="zstd")
+        result.consumers.to_parquet(tmp / "consumers.parquet", index=False)
+        result.daily.to_parquet(tmp / "daily.parquet", index=False)
+        result.inventory.to_parquet(tmp / "inventory.parquet", index=False)
+        (tmp / "kpis.json").write_text(
+            json.dumps(_clean(result.kpis), indent=2, default=_json_default) + "\n"
+        )
+        (tmp / "manifest.json").write_text(
+            json.dumps(result.manifest, indent=2, default=_json_default) + "\n"
+        )
+    return out
+
+
+def default_run_dir(config: ScenarioConfig, seed: int, root: str | Path = "runs") -> Path:
+    """``runs/<scenario>-seed<seed>-<config hash>``: distinct configs never collide."""
+    return Path(root) / f"{config.name}-seed{seed}-{config.config_hash()[:8]}"
+
+
+def load_run(path: str | Path) -> dict[str, Any]:
+    """Read a run folder back: DataFrames for the tables, dicts for the JSON files."""
+    path = Path(path)
+    missing = [f for f in RUN_FILES if not (path / f).exists()]
+    if missing:
+        raise FileNotFoundError(f"{path} is not a complete run folder (missing {missing})")
+    return {
+        "events": pd.read_parquet(path / "events.parquet"),
+        "consumers": pd.read_parquet(path / "consumers.parquet"),
+        "daily": pd.read_parquet(path / "daily.parquet"),
+        "inventory": pd.read_parquet(path / "inventory.parquet"),
+        "kpis": json.loads((path / "kpis.json").read_text()),
+        "manifest": json.loads((path / "manifest.json").read_text()),
+    }
+
+
