@@ -131,12 +131,12 @@ def test_failed_write_leaves_no_folder(small_run, tmp_path):
 
 def test_interrupted_write_leaves_no_folder(small_run, tmp_path, monkeypatch):
     """A KeyboardInterrupt while writing the manifest also leaves nothing behind."""
-    import sim.study.run
+    import sim.io.runs
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.study.run.json, "dumps", interrupt)
+    monkeypatch.setattr(sim.io.runs.json, "dumps", interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_run(small_run, tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
