@@ -13,6 +13,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.io.atomic import check_output
 from sim.scenario.config import ConfigError, parse_value
 
 if TYPE_CHECKING:
@@ -93,9 +94,7 @@ def _compare(args: argparse.Namespace) -> int:
         raise ConfigError(problems)
     exp = load_experiment(args.experiment, replications=args.replications)
     suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
-    out = Path(args.out) if args.out else Path("results") / exp.name
-    if out.exists() and not args.force:
-        raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+    out = check_output(Path(args.out) if args.out else Path("results") / exp.name, force=args.force)
 
     result = run_experiment(exp, workers=args.workers, progress=None if not args.quiet else False)
     summary = summarize(

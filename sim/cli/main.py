@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from sim.io.atomic import check_output
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
@@ -26,9 +27,9 @@ def _run(args: argparse.Namespace) -> int:
     from sim.study.run import default_run_dir, simulate, write_run
 
     config = load_scenario(args.scenario, parse_set_args(args.set))
-    out = Path(args.out) if args.out else default_run_dir(config, args.seed)
-    if out.exists() and not args.force:
-        raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+    out = check_output(
+        Path(args.out) if args.out else default_run_dir(config, args.seed), force=args.force
+    )
     progress = sys.stderr.isatty() and not args.quiet
     result = simulate(config, args.seed, progress=progress)
     write_run(result, out, force=args.force)

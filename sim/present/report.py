@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.io.atomic import atomic_folder
+from sim.io.atomic import atomic_folder, check_output
+from sim.io.runs import versions
 from sim.measure.kpis import KPI_DESCRIPTIONS
 from sim.study.experiment import ExperimentResult
-from sim.io.runs import versions
 from sim.study.stats import suggest_replications
 
 #: Default suggestion target when none is asked for: +-1% of the control's mean.
@@ -258,9 +258,7 @@ def write_results(
     daily.parquet (per-arm daily bands), suggestions.csv, plots/*.png, report.html and
     manifest.json.
     """
-    out = Path(out)
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists (use --force to replace it)")
+    out = check_output(out, force=force)
     suggestions = replication_suggestions(result, summary, suggest)
     meta = manifest(result, suggestions)
     pngs = make_plots(result, summary)
