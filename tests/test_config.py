@@ -146,3 +146,27 @@ def test_yaml_is_loaded_safely(tmp_path):
     path.write_text("name: !!python/object/apply:os.system ['echo hi']\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_scenario(path)
+
+
+def _reversed(baseline, section: str, key: str):
+    data = baseline.to_dict()
+    data[section][key] = dict(reversed(list(data[section][key].items())))
+    data["population"]["size"] = 400
+    data["horizon_days"] = 40
+    return from_dict(data)
+
+
+@pytest.mark.parametrize(("section", "key"), [("population", "segments"), ("content", "channels")])
+def test_config_hash_includes_mapping_order(baseline, section, key):
+    """Defect 2: the order of segments or channels changes the events, so it changes the hash.
+
+    Both halves are asserted: the reordered run really differs (so the order is part of
+    the run) and the hashes differ (so the two runs never share a folder or a store).
+    """
+    from sim.study.run import simulate
+
+    small = with_overrides(baseline, {"population.size": 400, "horizon_days": 40})
+    flipped = _reversed(baseline, section, key)
+    assert flipped.config_hash() != small.config_hash()
+    a, b = simulate(small, 3).events, simulate(flipped, 3).events
+    assert not a.equals(b)

@@ -108,8 +108,15 @@ class ScenarioConfig(_Frozen):
         return self.model_dump(mode="json")
 
     def config_hash(self) -> str:
-        """SHA-256 of the canonical JSON of the resolved scenario (first 16 hex digits)."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """SHA-256 of the canonical JSON of the resolved scenario (first 16 hex digits).
+
+        Keys keep their order (fields in schema order, mappings such as the segments and
+        the content channels in the order the file gives them), because the order is part
+        of the run: the population is drawn segment by segment and content is bought
+        channel by channel, so two orders give two sets of events and must not share a
+        hash (and hence a run folder or a sweep store).
+        """
+        canonical = json.dumps(self.to_dict(), separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
