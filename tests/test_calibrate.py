@@ -9,6 +9,12 @@ tested is that the search finds them, not that the model has particular numbers.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -249,3 +255,61 @@ def test_targets_with_unknown_kpi_exit_2(small, capsys):
     write(small["targets"], {"levels": {"happiness_index": target(0.5, 0.1)}})
     assert run_small(small, 1) == 2
     assert "happiness_index" in capsys.readouterr().err
+
+
+def _states(out: Path) -> list[str]:
+    """Trial states straight from the study's SQLite file (readable while another process
+    writes it)."""
+    with contextlib.closing(sqlite3.connect(f"{out}.study.db", timeout=5)) as con:
+        try:
+            return [s for (s,) in con.execute("select state from trials order by number")]
+        except sqlite3.OperationalError:  # tables not created yet
+            return []
+
+
+def test_kill_during_trial_0_resumes_with_the_warm_start(tmp_path):
+    """Defect 3: kill -9 during trial 0; the resume fails the abandoned trial, re-queues the
+    scenario's own values and evaluates them, so no trial stays RUNNING and the search still
+    cannot end worse than the scenario it started from."""
+    setup = {
+        "scenario": scenario_file(tmp_path, 3000, 120),
+        "targets": write(
+            tmp_path / "targets.yaml", {"levels": {"omnichannel_aov_uplift": target(0.3, 0.5)}}
+        ),
+        "params": write(
+            tmp_path / "params.yaml", {"parameters": [{"path": UPLIFT, "low": 0.0, "high": 1.0}]}
+        ),
+        "out": tmp_path / "cal.yaml",
+    }
+    args = [
+        "calibrate", str(setup["scenario"]), "--targets", str(setup["targets"]),
+        "--params", str(setup["params"]), "--trials", "2", "--out", str(setup["out"]),
+        "--seeds", "2", "--check-replications", "1", "--workers", "1",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim.cli.main", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _states(setup["out"]) != ["RUNNING"] and time.monotonic() < deadline:
+        assert proc.poll() is None, "calibration ended before it could be killed"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _states(setup["out"]) == ["RUNNING"], "not killed during trial 0"
+
+    assert main(args) in (0, 1)
+    study = optuna.load_study(
+        study_name="calibration", storage=f"sqlite:///{setup['out']}.study.db"
+    )
+    states = [t.state for t in study.trials]
+    assert optuna.trial.TrialState.RUNNING not in states
+    warm = [t for t in study.trials if t.user_attrs.get("warm_start")]
+    assert any(
+        t.state == optuna.trial.TrialState.COMPLETE and t.params[UPLIFT] == pytest.approx(0.3)
+        for t in warm
+    )
+    assert completed(setup["out"]) == 2
+    assert setup["out"].exists()
+    assert not list(tmp_path.glob(".cal.yaml*"))

@@ -19,7 +19,7 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,9 +278,50 @@ def calibrate(
         "spec": spec.to_dict(),
         "seeds": seed_list,
     }
-    fingerprint = _fingerprint(setup)
     db, url = study_storage(out)
     db.parent.mkdir(parents=True, exist_ok=True)
+    with _study_lock(db):
+        return _calibrate_locked(
+            optuna,
+            config,
+            search,
+            targets,
+            spec,
+            trials,
+            db,
+            url,
+            setup,
+            seed_list,
+            workers=workers,
+            fresh=fresh,
+            check_replications=check_replications,
+            sampler_seed=sampler_seed,
+            progress=progress,
+            on_study=on_study,
+        )
+
+
+def _calibrate_locked(
+    optuna: Any,
+    config: ScenarioConfig,
+    search: ScenarioConfig,
+    targets: Targets,
+    spec: CalibrationSpec,
+    trials: int,
+    db: Path,
+    url: str,
+    setup: dict[str, Any],
+    seed_list: list[int],
+    *,
+    workers: int | None,
+    fresh: bool,
+    check_replications: int,
+    sampler_seed: int,
+    progress: bool,
+    on_study: Callable[[Any], None] | None,
+) -> CalibrationResult:
+    """:func:`calibrate` once this process holds the study's lock."""
+    fingerprint = _fingerprint(setup)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # Ctrl-C: no traceback
     storage = optuna.storages.RDBStorage(url)
     if fresh:
@@ -308,12 +349,13 @@ def calibrate(
                 "seeds changed); pass --fresh to start over, or choose another --out"
             ]
         )
-    if not study.trials:
-        # Warm start: the scenario's own values are the first trial, so the search never
-        # ends worse than where it began.
+    _fail_abandoned(optuna, study, storage)
+    if not _warm_start_pending_or_done(optuna, study):
+        # Warm start: the scenario's own values are a trial, so the search never ends worse
+        # than where it began; re-queued when a kill caught it before it finished.
         resolved = config.to_dict()
         start = {p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params}
-        study.enqueue_trial(start)
+        study.enqueue_trial(start, user_attrs={"warm_start": True})
     if on_study is not None:
         on_study(study)
     todo = max(0, trials - done)
@@ -342,6 +384,55 @@ def calibrate(
         [(t.number, float(t.value)) for t in complete],
         db,
     )
+
+
+@contextlib.contextmanager
+def _study_lock(db: Path) -> Iterator[None]:
+    """Hold ``<db>.lock`` for the whole calibration: one process per study at a time.
+
+    This is what makes it safe to treat a trial still marked RUNNING at start-up as
+    abandoned by a killed process (:func:`_fail_abandoned`). The operating system drops
+    the lock when its holder dies, even by kill -9.
+    """
+    import fcntl
+
+    with open(f"{db}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                [f"{db}: another omo calibrate is using this study; wait for it to finish"]
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fail_abandoned(optuna: Any, study: Any, storage: Any) -> None:
+    """Mark trials left RUNNING by a killed process as FAILED, so none stays running forever.
+
+    Only called under :func:`_study_lock`, so no live process owns them. Failed trials do
+    not count as finished; the search runs that many more.
+    """
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    for trial in running:
+        storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+
+
+def _warm_start_pending_or_done(optuna: Any, study: Any) -> bool:
+    """Whether the scenario's own values are queued or were evaluated (complete or pruned).
+
+    Studies made before the warm start was tagged count their trial 0 as the warm start.
+    """
+    states = optuna.trial.TrialState
+    for t in study.get_trials(deepcopy=False):
+        warm = t.user_attrs.get("warm_start") or (
+            t.number == 0 and "warm_start" not in t.user_attrs
+        )
+        if warm and t.state in (states.WAITING, states.COMPLETE, states.PRUNED):
+            return True
+    return False
 
 
 def _finished(optuna: Any, storage: Any) -> int:
