@@ -144,10 +144,11 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
 
 
 def test_existing_out_is_refused_without_force(tmp_path, capsys):
-    """--out naming an existing folder exits 2 and leaves it alone; --force replaces it."""
+    """--out naming an existing run folder exits 2 and leaves it alone; --force replaces it."""
     out = tmp_path / "out"
     out.mkdir()
     (out / "marker").write_text("keep")
+    (out / "manifest.json").write_text('{"versions": {}, "created_utc": "2026-01-01"}')
     args = [
         "run",
         str(BASELINE),

@@ -6,14 +6,47 @@ values, shares summing to one); :mod:`sim.scenario.config` assembles them into a
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNegative = Annotated[float, Field(ge=0.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-Count = Annotated[int, Field(ge=0)]
+#: The largest whole number any field accepts: far above any real use, and small enough that
+#: numpy never overflows (an int64 holds 9.2e18).
+MAX_INT = 10**12
+
+
+def _not_bool(value: Any) -> Any:
+    """YAML reads ``yes``/``true`` as booleans, and Python counts True as 1; a number field
+    must not quietly run one consumer because someone wrote ``size: true``."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
+
+
+_NUMBER = BeforeValidator(_not_bool)
+#: Finite numbers only: infinity and NaN are refused (they turn revenue into Infinity).
+Probability = Annotated[float, _NUMBER, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, _NUMBER, Field(ge=0.0, allow_inf_nan=False)]
+Positive = Annotated[float, _NUMBER, Field(gt=0.0, allow_inf_nan=False)]
+Count = Annotated[int, _NUMBER, Field(ge=0, le=MAX_INT)]
+Whole = Annotated[int, _NUMBER]
+
+#: A name that becomes a folder name: no path separators, no hidden or relative names.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def _folder_name(value: str) -> str:
+    if not NAME_PATTERN.fullmatch(value):
+        raise ValueError(
+            "letters, digits, '_', '-' and '.' only, starting with a letter, digit or '_', "
+            "at most 100 characters (it names a folder)"
+        )
+    return value
+
+
+#: Scenario, experiment and sweep names: used as folder names under runs/ and results/.
+FolderName = Annotated[str, AfterValidator(_folder_name)]
 
 CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
 REDEEMABLE = ("online", "store", "everywhere")
@@ -81,8 +114,10 @@ def _default_segments() -> dict[str, Segment]:
 class Population(_Frozen):
     """Who is simulated. ``size`` is the resolution, ``market_size`` the market it stands for."""
 
-    size: Annotated[int, Field(ge=1)] = Field(50_000, description="Simulated consumers.")
-    market_size: Annotated[int, Field(ge=1)] = Field(
+    size: Annotated[Whole, Field(ge=1, le=MAX_INT)] = Field(
+        50_000, description="Simulated consumers."
+    )
+    market_size: Annotated[Whole, Field(ge=1, le=MAX_INT)] = Field(
         10_000_000,
         description="Real consumers the simulated ones stand for; money and reach scale by "
         "market_size / size, so rates do not depend on the resolution.",
@@ -107,7 +142,7 @@ class Population(_Frozen):
 class Network(_Frozen):
     """The social graph word of mouth travels on (small-world by default)."""
 
-    mean_degree: Annotated[int, Field(ge=2, le=200)] = Field(
+    mean_degree: Annotated[Whole, Field(ge=2, le=200)] = Field(
         10, description="Average number of friends (even numbers are exact)."
     )
     rewiring: Probability = Field(0.1, description="Watts-Strogatz rewiring probability.")
@@ -142,14 +177,14 @@ class Inventory(_Frozen):
     mode: Literal["separate", "pooled"] = Field(
         "separate", description="Store and online stock kept apart, or pooled and allocated."
     )
-    skus: Annotated[int, Field(ge=1, le=10_000)] = Field(20, description="Number of items.")
+    skus: Annotated[Whole, Field(ge=1, le=10_000)] = Field(20, description="Number of items.")
     sku_popularity: NonNegative = Field(
         1.0, description="Zipf exponent of demand across items (0 = all alike)."
     )
     cover_days: Positive = Field(
         7.0, description="Stock a location is replenished up to, in days of recent demand."
     )
-    review_period_days: Annotated[int, Field(ge=1)] = Field(
+    review_period_days: Annotated[Whole, Field(ge=1, le=3650)] = Field(
         7, description="Days between replenishments."
     )
     pooled_fill_rate: Probability = Field(
@@ -199,7 +234,9 @@ class Coupons(_Frozen):
     redeemable_in: Literal["online", "store", "everywhere"] = Field(
         "everywhere", description="Channels an app coupon can be redeemed in."
     )
-    expiry_days: Annotated[int, Field(ge=1)] = Field(14, description="Days a coupon stays valid.")
+    expiry_days: Annotated[Whole, Field(ge=1, le=3650)] = Field(
+        14, description="Days a coupon stays valid."
+    )
     budget: NonNegative = Field(
         5e7, description="Cap on face value claimed over the horizon, in market money."
     )
@@ -278,7 +315,7 @@ class Behaviour(_Frozen):
     share_after_purchase: Probability = Field(
         0.2, description="Chance a purchase is shared with friends (x social activity)."
     )
-    friends_per_share: Annotated[int, Field(ge=1, le=50)] = Field(
+    friends_per_share: Annotated[Whole, Field(ge=1, le=50)] = Field(
         3, description="Friends who hear about one share (and get a referral coupon)."
     )
     wom_consider_boost: NonNegative = Field(1.5, description="Trust weight of a friend's word.")
@@ -296,7 +333,11 @@ class Behaviour(_Frozen):
         0.1, description="Chance an inconsistent experience makes a customer lapse."
     )
     basket_mean: Positive = Field(120.0, description="Mean order value, market money.")
-    basket_sigma: NonNegative = Field(0.5, description="Log-normal spread of order values.")
+    basket_sigma: Annotated[NonNegative, Field(le=3.0)] = Field(
+        0.5,
+        description="Log-normal spread of order values (at most 3: beyond that almost every "
+        "order is worth next to nothing and a rare few are worth millions).",
+    )
     omnichannel_basket_uplift: NonNegative = Field(
         0.3, description="Larger baskets once a customer uses both online and store."
     )
