@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pydantic
 import pytest
 
@@ -10,6 +12,7 @@ from sim.scenario.config import (
     ScenarioConfig,
     from_dict,
     load_scenario,
+    memory_estimate,
     parse_set_args,
     with_overrides,
 )
@@ -170,3 +173,93 @@ def test_config_hash_includes_mapping_order(baseline, section, key):
     assert flipped.config_hash() != small.config_hash()
     a, b = simulate(small, 3).events, simulate(flipped, 3).events
     assert not a.equals(b)
+
+
+def test_schedule_setting_a_whole_section_cannot_change_a_fixed_field():
+    """Defect 7: ``set: {stores: {count: 5}}`` is seen as stores.count and refused."""
+    with pytest.raises(ConfigError) as exc:
+        from_dict({"schedule": [{"day": 5, "set": {"stores": {"count": 5}}}]})
+    assert any(
+        "schedule.0.set.stores.count: cannot change mid-run" in p for p in exc.value.problems
+    )
+
+
+def test_schedule_setting_inventory_skus_as_a_section_is_refused():
+    """Defect 7: ``set: {inventory: {skus: 3}}`` is refused at the door, not on day 100."""
+    with pytest.raises(ConfigError) as exc:
+        from_dict({"schedule": [{"day": 100, "set": {"inventory": {"skus": 3}}}]})
+    assert any("inventory.skus: cannot change mid-run" in p for p in exc.value.problems)
+
+
+def test_setting_a_section_keeps_its_other_fields(baseline):
+    """Defect 7: a section given whole changes only the fields it names (no reset to defaults)."""
+    changed = with_overrides(baseline, {"stores": {"experience_level": 0.9}})
+    assert changed.stores.experience_level == 0.9
+    assert changed.stores.model_dump(exclude={"experience_level"}) == baseline.stores.model_dump(
+        exclude={"experience_level"}
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "population.size",
+        "population.market_size",
+        "horizon_days",
+        "stores.count",
+        "inventory.skus",
+        "coupons.value",
+        "coupons.expiry_days",
+        "behaviour.basket_mean",
+        "behaviour.friends_per_share",
+        "network.mean_degree",
+    ],
+)
+def test_booleans_are_not_numbers(baseline, path):
+    """Defect 8: ``true`` in a number field is refused (it used to run as 1)."""
+    with pytest.raises(ConfigError) as exc:
+        with_overrides(baseline, {path: True})
+    assert any(path in p and "not true/false" in p for p in exc.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("behaviour.basket_mean", float("inf")),
+        ("coupons.budget", float("inf")),
+        ("coupons.value", float("nan")),
+        ("population.market_size", 2**70),
+        ("stores.count", 2**64),
+        ("behaviour.basket_sigma", 50),
+    ],
+)
+def test_unbounded_values_are_refused(baseline, path, value):
+    """Defect 8: infinity, NaN, integers beyond any use and basket_sigma 50 are refused."""
+    with pytest.raises(ConfigError) as exc:
+        with_overrides(baseline, {path: value})
+    assert any(p.startswith(path) for p in exc.value.problems), exc.value.problems
+
+
+@pytest.mark.parametrize("sets", [{"population.size": 200_000_000}, {"stores.count": 100_000}])
+def test_runs_too_big_for_memory_are_refused_with_the_estimate(baseline, sets):
+    """Defect 8: a population or store count the machine cannot hold is refused at once,
+    with the estimate in the message (it used to allocate gigabytes and crash)."""
+    start = time.monotonic()
+    with pytest.raises(ConfigError) as exc:
+        with_overrides(baseline, sets)
+    assert time.monotonic() - start < 1
+    assert any("GiB of memory" in p for p in exc.value.problems)
+
+
+def test_memory_estimate_grows_with_consumers_and_stores(baseline):
+    small = memory_estimate(baseline)
+    assert memory_estimate(with_overrides(baseline, {"population.size": 100_000})) > small
+    assert memory_estimate(with_overrides(baseline, {"stores.count": 1000})) > small
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/abs", ".", "..", ".hidden", "a/b", ""])
+def test_scenario_name_must_be_a_folder_name(baseline, name):
+    """Defect 6: a scenario name cannot write outside runs/ (it names the run folder)."""
+    with pytest.raises(ConfigError) as exc:
+        with_overrides(baseline, {"name": name})
+    assert any(p.startswith("name: value") for p in exc.value.problems)
