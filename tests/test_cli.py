@@ -63,7 +63,7 @@ BAD_INPUT = [
         [["segments", "0.8", "exactly 1"]],
     ),
     ("yaml_syntax", "population: {size: 100\n", [], [["scenario.yaml", "not valid YAML"]]),
-    ("negative_seed", None, ["--seed", "-1"], [["--seed", "-1", "non-negative"]]),
+    ("negative_seed", None, ["--seed", "-1"], [["--seed", "-1", "whole number 0.."]]),
     (
         "several_problems",
         "bogus: 1\npopulation: {size: abc}\nstores: {count: -3}\n",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sim.io.atomic import check_output
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
+from sim.scenario.sections import MAX_SEED
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
@@ -107,12 +108,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_seeds(args: argparse.Namespace) -> None:
+    """Every seed option is a whole number in 0..MAX_SEED, checked before any work."""
+    problems = []
+    for attr in ("seed", "root_seed", "sampler_seed"):
+        value = getattr(args, attr, None)
+        if value is not None and not 0 <= value <= MAX_SEED:
+            option = "--" + attr.replace("_", "-")
+            problems.append(f"{option}: value {value}: must be a whole number 0..{MAX_SEED}")
+    if problems:
+        raise ConfigError(problems)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
-            raise ConfigError([f"--seed: value {args.seed}: must be a non-negative integer"])
+        _check_seeds(args)
         return args.handler(args)
     except ConfigError as exc:
         for problem in exc.problems:

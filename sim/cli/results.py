@@ -11,6 +11,8 @@ from sim.scenario.config import ConfigError
 #: Parameters with more distinct values than this are shown in quantile bins.
 MAX_LEVELS = 6
 BINS = 4
+#: DuckDB column types shown in bins when they have many values (others: one row per value).
+NUMERIC_TYPES = ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT")
 
 EPILOG = """\
 views: design, kpis, failures, runs (design joined to kpis, with status), timeseries
@@ -35,7 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("sweep_dir", help="a sweep folder written by `omo sweep`")
-    p.add_argument("--sql", help="run this query and print the result")
+    p.add_argument(
+        "--sql",
+        help="run this query and print the result (it can read the sweep's own files only, "
+        "and write none)",
+    )
     p.add_argument("--kpis", help="comma-separated KPIs for the summary (default: first 4)")
     p.add_argument("--csv", action="store_true", help="print --sql results as CSV")
     p.set_defaults(handler=_results)
@@ -44,9 +50,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _results(args: argparse.Namespace) -> int:
     import duckdb
 
+    path = Path(args.sweep_dir)
+    try:
+        return _answer(args, path)
+    except duckdb.Error as exc:
+        raise ConfigError(
+            [
+                f"{path}: a file of the sweep cannot be read ({str(exc).splitlines()[0]}); "
+                "run the same `omo sweep` command again: it sets damaged parts aside and "
+                "redoes those runs"
+            ]
+        ) from None
+
+
+def _answer(args: argparse.Namespace, path: Path) -> int:
+    import duckdb
+
     from sim.study.results import connect
 
-    path = Path(args.sweep_dir)
     con = connect(path)
     try:
         if args.sql:
@@ -77,7 +98,7 @@ def _summary(con: Any, path: Path, kpi_arg: str | None) -> None:
     spec = meta["spec"]
     kpis = list(meta["kpis"])
     if kpi_arg:
-        chosen = [k.strip() for k in kpi_arg.split(",") if k.strip()]
+        chosen = list(dict.fromkeys(k.strip() for k in kpi_arg.split(",") if k.strip()))
         unknown = [k for k in chosen if k not in kpis]
         if unknown:
             raise ConfigError(
@@ -118,17 +139,19 @@ def _summary(con: Any, path: Path, kpi_arg: str | None) -> None:
         col = _q(param)
         distinct = con.execute(f"select count(distinct {col}) from runs").fetchone()[0]
         kind = con.execute(f"select typeof({col}) from design limit 1").fetchone()[0]
+        numeric = kind in NUMERIC_TYPES
         label = (
             f"printf('%.4g', {col})" if kind in ("DOUBLE", "FLOAT") else f"cast({col} as varchar)"
         )
-        if distinct <= MAX_LEVELS:
+        if distinct <= MAX_LEVELS or not numeric:
             query = (
                 f"select {label} as level, count(*) as n, {means} from runs "
                 f"where status = 'ok' group by {col} order by {col}"
             )
         else:
             query = (
-                f"select printf('%.4g..%.4g', min({col}), max({col})) as level, count(*) as n, "
+                f"select printf('%.4g..%.4g', min({col})::double, max({col})::double) "
+                "as level, count(*) as n, "
                 f"{means} from (select *, ntile({BINS}) over (order by {col}) as bin "
                 f"from runs where status = 'ok') group by bin order by bin"
             )

@@ -109,5 +109,3 @@ def load_run(path: str | Path) -> dict[str, Any]:
         "kpis": json.loads((path / "kpis.json").read_text()),
         "manifest": json.loads((path / "manifest.json").read_text()),
     }
-
-

@@ -31,6 +31,10 @@ NonNegative = Annotated[float, _NUMBER, Field(ge=0.0, allow_inf_nan=False)]
 Positive = Annotated[float, _NUMBER, Field(gt=0.0, allow_inf_nan=False)]
 Count = Annotated[int, _NUMBER, Field(ge=0, le=MAX_INT)]
 Whole = Annotated[int, _NUMBER]
+Finite = Annotated[float, _NUMBER, Field(allow_inf_nan=False)]
+#: Root seeds: non-negative and small enough that root seed + replication fits every table.
+MAX_SEED = 2**32 - 1
+Seed = Annotated[int, _NUMBER, Field(ge=0, le=MAX_SEED)]
 
 #: A name that becomes a folder name: no path separators, no hidden or relative names.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")

@@ -34,6 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.measure.kpis import KPI_DESCRIPTIONS
 from sim.scenario.config import ConfigError, ScenarioConfig, from_dict, load_scenario, read_yaml
+from sim.scenario.reading import show
+from sim.scenario.sections import Finite, FolderName, Seed, Whole
 
 #: Daily-table columns kept per run (as per-arm mean and 5-95% band), for time-series plots.
 DAILY_SERIES = (
@@ -49,7 +51,10 @@ DAILY_SERIES = (
     "coupon_cost",
     "content_spend",
 )
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: Arm names appear in tables, plot labels and the HTML report: printable, short, and
+#: without ``$`` or a backslash (matplotlib would read them as mathematics and fail after the runs).
+ARM_NAME = re.compile(r"[^\x00-\x1f\x7f$\\]{1,60}")
+ARM_NAME_RULE = "1 to 60 printable characters, no '$' or '\\' (it labels tables and plots)"
 
 
 def known_kpis() -> tuple[str, ...]:
@@ -77,7 +82,7 @@ class Arm(_Strict):
 class Experiment(_Strict):
     """An experiment file, validated. Names are checked against the known KPIs."""
 
-    name: str | None = Field(None, description="Results folder name; default the file stem.")
+    name: FolderName | None = Field(None, description="Results folder name; default the file stem.")
     description: str = ""
     base: str = Field(description="Scenario YAML, relative to the experiment file.")
     set: dict[str, Any] = Field(default_factory=dict, description="Overrides on the base.")
@@ -87,19 +92,20 @@ class Experiment(_Strict):
     bootstrap_kpis: list[str] = Field(
         default_factory=list, description="KPIs (among kpis) to interval by bootstrap."
     )
-    replications: Annotated[int, Field(ge=2, le=100_000)] = 20
-    root_seed: Annotated[int, Field(ge=0)] = 0
-    suggest: dict[str, Annotated[float, Field(gt=0)]] = Field(
+    replications: Annotated[Whole, Field(ge=2, le=100_000)] = 20
+    root_seed: Seed = 0
+    suggest: dict[str, Annotated[Finite, Field(gt=0)]] = Field(
         default_factory=dict, description="KPI -> wanted 95% half-width, for the suggestion."
     )
 
     @model_validator(mode="after")
     def _names_exist(self) -> Experiment:
         problems = []
-        if self.name is not None and not _NAME.match(self.name):
-            problems.append(
-                f"name: value {self.name!r}: letters, digits, '_', '-', '.' only (a folder name)"
-            )
+        problems += [
+            f"arms: name {show(arm)}: {ARM_NAME_RULE}"
+            for arm in self.arms
+            if not ARM_NAME.fullmatch(arm)
+        ]
         if len(self.arms) < 2:
             problems.append(f"arms: {len(self.arms)} given: an experiment needs at least two arms")
         if self.control is not None and self.control not in self.arms:
@@ -149,7 +155,7 @@ def _format(exc: ValidationError) -> list[str]:
             hint = ""
             if isinstance(err.get("input"), bool) and err["type"] == "string_type":
                 hint = " (YAML reads on/off/yes/no as true/false: quote the name)"
-            lines.append(f"{path}: value {err.get('input')!r}: {err['msg']}{hint}")
+            lines.append(f"{path}: value {show(err.get('input'))}: {err['msg']}{hint}")
     return lines
 
 

@@ -29,10 +29,9 @@ from sim.study.sweep import store as st
 _ID_COLUMNS = {"run_id", "status", "wall_time_s", "engine"}
 
 
-def _glob(folder: Path) -> str | None:
-    if not st.ids_in(folder):
-        return None
-    return str(folder / "[!.]*.parquet")
+def _files(folder: Path) -> list[str]:
+    """Committed Parquet files of a store folder (temporary names are never read)."""
+    return [str(folder / f"{run_id}.parquet") for run_id in sorted(st.ids_in(folder))]
 
 
 def _quote(name: str) -> str:
@@ -119,30 +118,35 @@ class SweepResults:
 
 
 def connect(path: str | Path) -> Any:
-    """DuckDB in memory, with views over the store's Parquet parts."""
+    """DuckDB in memory, with views over the store's Parquet parts.
+
+    Files are handed to DuckDB as lists, never pasted into SQL text, so any folder name
+    works. Once the views exist, DuckDB may touch no file but those Parquet files
+    (``enable_external_access = false``): a query can read the sweep, not write files or
+    read others.
+    """
     import duckdb
 
     path = Path(path)
     _check(path)
     con = duckdb.connect(":memory:")
-    con.execute(f"create view design as select * from read_parquet('{path / st.DESIGN}')")
+    allowed = [str(path / st.DESIGN)]
+    con.read_parquet(allowed[0]).create_view("design")
     meta = st.read_design_meta(path)
     kpi_cols = ", ".join(f"null::double as {_quote(k)}" for k in meta["kpis"])
-    parts = _glob(path / st.PARTS)
+    parts = _files(path / st.PARTS)
     if parts:
-        con.execute(
-            f"create view kpis as select * from read_parquet('{parts}', union_by_name=true)"
-        )
+        con.read_parquet(parts, union_by_name=True).create_view("kpis")
     else:
         con.execute(
             "create view kpis as select null::varchar as run_id, null::varchar as status, "
             f"null::double as wall_time_s, null::varchar as engine, {kpi_cols} where false"
         )
-    fails = _glob(path / st.FAILURES)
+    fails = _files(path / st.FAILURES)
     if fails:
+        con.read_parquet(fails, union_by_name=True).create_view("failed_parts")
         con.execute(
-            "create view failures as select f.* from read_parquet("
-            f"'{fails}', union_by_name=true) f anti join kpis k using (run_id)"
+            "create view failures as select f.* from failed_parts f anti join kpis k using (run_id)"
         )
     else:
         con.execute(
@@ -156,11 +160,11 @@ def connect(path: str | Path) -> Any:
         "k.* exclude (run_id, status) from design d "
         "left join kpis k using (run_id) left join failures f using (run_id)"
     )
-    ts = _glob(path / st.TIMESERIES)
+    ts = _files(path / st.TIMESERIES)
     if ts:
-        con.execute(
-            f"create view timeseries as select * from read_parquet('{ts}', union_by_name=true)"
-        )
+        con.read_parquet(ts, union_by_name=True).create_view("timeseries")
+    con.execute("set allowed_paths = ?", [allowed + parts + fails + ts])
+    con.execute("set enable_external_access = false")
     return con
 
 

@@ -179,6 +179,15 @@ def design_points(
     raise ValueError(f"unknown design kind {kind!r} (allowed: {', '.join(DESIGN_KINDS)})")
 
 
+def _grid_size(p: Parameter, points: int) -> int:
+    """``len(p.grid(points))`` without building the grid."""
+    if isinstance(p, CategoricalParameter):
+        return len(p.levels)
+    if isinstance(p, IntegerParameter):  # a step of at least 1 rounds to distinct values
+        return min(points, p.upper - p.lower + 1)
+    return points
+
+
 def design_size(
     parameters: list[Parameter],
     kind: str,
@@ -189,8 +198,8 @@ def design_size(
 ) -> int:
     """Number of distinct points, computed without drawing them (to refuse huge designs)."""
     d = len(parameters)
-    if kind == "grid":
-        return math.prod(len(p.grid(grid_points)) for p in parameters)
+    if kind == "grid":  # counted, not built: grid_points 1e9 must not allocate first
+        return math.prod(_grid_size(p, grid_points) for p in parameters)
     samples = samples or 0
     if kind == "sobol":
         return samples * (2 * d + 2 if second_order else d + 2)

@@ -37,6 +37,8 @@ from sim.scenario.config import (
     read_yaml,
     with_overrides,
 )
+from sim.scenario.reading import show
+from sim.scenario.sections import Finite, FolderName, Seed, Whole
 from sim.study.sweep import design as dsg
 
 #: Refuse designs larger than this: almost always a typo in grid_points or samples.
@@ -51,8 +53,8 @@ class _Frozen(BaseModel):
 class ParameterSpec(_Frozen):
     """Bounds (real or integer) or a list of levels for one dotted config path."""
 
-    lower: float | None = Field(None, description="Lower bound (with upper).")
-    upper: float | None = Field(None, description="Upper bound (with lower).")
+    lower: Finite | None = Field(None, description="Lower bound (with upper).")
+    upper: Finite | None = Field(None, description="Upper bound (with lower).")
     integer: bool = Field(False, description="Draw whole numbers in [lower, upper].")
     levels: list[Any] | None = Field(None, description="Explicit values (categorical).")
 
@@ -79,32 +81,32 @@ class DesignSpec(_Frozen):
     """Which design and its size."""
 
     kind: Literal["grid", "lhs", "sobol", "morris"] = Field(description="The design.")
-    samples: Annotated[int, Field(ge=1)] | None = Field(
+    samples: Annotated[Whole, Field(ge=1, le=MAX_RUNS)] | None = Field(
         None,
         description="lhs: points; sobol: base sample N (a power of 2; N*(D+2) points, "
         "N*(2D+2) with second_order); morris: trajectories (r*(D+1) points).",
     )
-    grid_points: Annotated[int, Field(ge=2)] = Field(
+    grid_points: Annotated[Whole, Field(ge=2, le=MAX_RUNS)] = Field(
         5, description="grid: values per bounded parameter."
     )
-    num_levels: Annotated[int, Field(ge=2)] = Field(4, description="morris: grid levels p.")
-    second_order: bool = Field(False, description="sobol: also estimate second-order indices.")
-    seed: Annotated[int, Field(ge=0)] | None = Field(
-        None, description="Seed of the design draw (default: root_seed)."
+    num_levels: Annotated[Whole, Field(ge=2, le=1000)] = Field(
+        4, description="morris: grid levels p."
     )
+    second_order: bool = Field(False, description="sobol: also estimate second-order indices.")
+    seed: Seed | None = Field(None, description="Seed of the design draw (default: root_seed).")
 
 
 class SweepSpec(_Frozen):
     """A whole sweep file."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: FolderName
     description: str = ""
     base: str = Field(description="Scenario YAML, relative to the sweep file.")
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides of the base.")
     parameters: Annotated[dict[str, ParameterSpec], Field(min_length=1)]
     design: DesignSpec
-    replications: Annotated[int, Field(ge=1)] = 1
-    root_seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[Whole, Field(ge=1, le=MAX_RUNS)] = 1
+    root_seed: Seed = 0
     kpis: list[str] | None = Field(None, description="KPIs to keep (default: all).")
     keep_timeseries: bool = Field(False, description="Store each run's daily table.")
     keep_events: bool = Field(False, description="Store each run's event log (large).")
@@ -124,7 +126,7 @@ def _format(exc: ValidationError) -> list[str]:
         elif err["type"] == "missing":
             lines.append(f"{where}: missing (required)")
             continue
-        lines.append(f"{where}: value {err.get('input')!r}: {msg}")
+        lines.append(f"{where}: value {show(err.get('input'))}: {msg}")
     return lines
 
 

@@ -167,6 +167,7 @@ class SweepStore:
             atomic_write_table(table, self.root / DESIGN)
         else:
             self._check_same(design, meta)
+            self.set_aside_damaged()
 
     @staticmethod
     def _foreign(path: Path) -> bool:
@@ -232,6 +233,29 @@ class SweepStore:
                 "resume only with the same sweep file, or choose another --out"
             ]
         )
+
+    def set_aside_damaged(self) -> list[str]:
+        """Move parts that cannot be read, or that hold another run, out of the store.
+
+        A part is the commit record of a run, so a truncated or corrupt one would make a
+        resumed sweep count a run as done that has no readable result. Each is renamed to
+        ``.damaged-<name>`` (kept for inspection, ignored by readers) and its run is redone.
+
+        Returns:
+            the run_ids set aside.
+        """
+        bad = []
+        for folder in (self.root / PARTS, self.root / FAILURES):
+            for run_id in sorted(ids_in(folder)):
+                path = folder / f"{run_id}.parquet"
+                try:
+                    ids = pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+                except (OSError, ValueError, KeyError, pa.ArrowException):
+                    ids = None
+                if ids != [run_id]:
+                    path.rename(folder / f".damaged-{path.name}")
+                    bad.append(run_id)
+        return bad
 
     # -- state -----------------------------------------------------------------------------
     def done(self) -> set[str]:
