@@ -313,3 +313,30 @@ def test_kill_during_trial_0_resumes_with_the_warm_start(tmp_path):
     assert completed(setup["out"]) == 2
     assert setup["out"].exists()
     assert not list(tmp_path.glob(".cal.yaml*"))
+
+
+def test_negative_sampler_seed_exits_2(small, capsys):
+    """Defect 19: ``--sampler-seed -1`` is refused cleanly (it was a traceback)."""
+    assert run_small(small, 1, "--sampler-seed", "-1") == 2
+    err = capsys.readouterr().err
+    assert "--sampler-seed" in err and "Traceback" not in err
+    assert not Path(f"{small['out']}.study.db").exists()
+
+
+def test_population_option_and_a_population_parameter_conflict(small, capsys):
+    """Defect 19: --population with population.size in the params file is refused (the
+    parameter used to override the option silently)."""
+    write(small["params"], {"parameters": [{"path": "population.size", "low": 300, "high": 900}]})
+    assert run_small(small, 1, "--population", "500") == 2
+    assert "--population" in capsys.readouterr().err
+
+
+def test_a_second_calibration_of_the_same_study_is_refused(small, capsys):
+    """Defect 3: one process per study, so trials RUNNING at start-up are truly abandoned."""
+    import fcntl
+
+    db = Path(f"{small['out']}.study.db")
+    with open(f"{db}.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert run_small(small, 1) == 2
+    assert "another omo calibrate" in capsys.readouterr().err

@@ -189,3 +189,18 @@ def test_cli_run_matches_library_run_byte_for_byte(tmp_path):
     lib = write_run(simulate(make_config(size=1500, horizon=60), 5), tmp_path / "lib")
     digest = [hashlib.sha256((p / "events.parquet").read_bytes()).hexdigest() for p in (out, lib)]
     assert digest[0] == digest[1]
+
+
+@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"revenue": "lots"}'])
+def test_kpis_on_a_corrupt_kpis_json_exits_2(tmp_path, capsys, content):
+    """Defect 19: `omo kpis` on a damaged kpis.json names the file, no traceback."""
+    (tmp_path / "kpis.json").write_text(content)
+    assert main(["kpis", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "kpis.json" in err and "Traceback" not in err
+
+
+def test_a_seed_beyond_the_seed_range_exits_2(capsys):
+    """Defect 14: a 2**64 seed is refused before the run, not when writing its tables."""
+    assert main(["run", str(BASELINE), "--seed", str(2**64)]) == 2
+    assert "--seed" in capsys.readouterr().err

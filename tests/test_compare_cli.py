@@ -51,6 +51,15 @@ def experiment(tmp_path: Path, text: str = TINY) -> Path:
         (("orders_store]", "orders_shop]"), "kpis: value 'orders_shop': unknown KPI"),
         (("replications: 3", "replications: 0"), "replications: value 0"),
         (("base: ", "base: /nowhere"), "base: value '/nowhere"),
+        # defect 14: found up front, not after every simulation has run
+        (("  online_only:", "  $\\frac$:"), "arms: name '$\\\\frac$'"),
+        (("root_seed: 11", "root_seed: 18446744073709551616"), "root_seed: value"),
+        # defect 11: a repeated arm name used to replace the first arm silently
+        (("  online_only:", "  everywhere:"), "'everywhere' given twice"),
+        # defect 19: duplicated KPI names gave duplicated rows; an infinite suggest 2 runs
+        (("orders_store]", "orders_store, revenue]"), "kpis: revenue: listed more than once"),
+        (("root_seed: 11", "root_seed: 11\nsuggest: {revenue: .inf}"), "suggest.revenue"),
+        (("name: tiny", "name: ../../escaped"), "name: value '../../escaped'"),
     ],
 )
 def test_bad_experiment_files_exit_2_and_write_nothing(tmp_path, capsys, edit, field):

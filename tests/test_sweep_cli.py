@@ -85,3 +85,100 @@ def test_sweep_then_results_summary_and_sql(tmp_path, capsys):
     # the same command again runs nothing
     assert main(["sweep", spec, "--out", str(out), "--workers", "2"]) == 0
     assert "0 runs done now, 4 already done" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"parameters": {"coupons.value": {"lower": 1, "upper": float("inf")}}}, "upper"),
+        ({"parameters": {"coupons.value": {"lower": float("nan"), "upper": 3}}}, "lower"),
+        ({"name": "."}, "name"),
+        ({"name": ".."}, "name"),
+        ({"root_seed": 2**64}, "root_seed"),
+        ({"kpis": ["revenue", "revenue"]}, "kpis: revenue: listed more than once"),
+    ],
+)
+def test_sweep_spec_gaps_are_refused_by_dry_run(tmp_path, capsys, changes, field):
+    """Defects 14 and 16: infinite bounds, '.'/'..' names, a 2**64 seed and repeated KPIs
+    are refused before anything runs, even by --dry-run."""
+    out = tmp_path / "out"
+    code = main(["sweep", str(write_spec(tmp_path, **changes)), "--dry-run", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and field in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_huge_grid_is_refused_without_being_built(tmp_path, capsys):
+    """Defect 16: grid_points 1e9 is refused from its size (it used to allocate 7.45 GiB)."""
+    import tracemalloc
+
+    changes = {
+        "parameters": {"coupons.value": {"lower": 1, "upper": 50}},
+        "design": {"kind": "grid", "grid_points": 10**9},
+    }
+    spec = write_spec(tmp_path, **changes)
+    tracemalloc.start()
+    code = main(["sweep", str(spec), "--dry-run"])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert code == 2 and "grid_points" in capsys.readouterr().err
+    assert peak < 200 * 2**20
+
+
+def test_results_bins_an_integer_parameter_with_many_values(tmp_path, capsys):
+    """Defect 12: an integer parameter with more than 6 distinct values is shown in bins
+    (it used to fail with 'Invalid type specifier "g"')."""
+    out = tmp_path / "out"
+    changes = {
+        "set": {"population.size": 200, "horizon_days": 10},
+        "parameters": {"coupons.expiry_days": {"lower": 1, "upper": 8, "integer": True}},
+        "design": {"kind": "grid", "grid_points": 8},
+    }
+    assert main(["sweep", str(write_spec(tmp_path, **changes)), "--out", str(out), "--quiet",
+                 "--workers", "1"]) == 0  # fmt: skip
+    capsys.readouterr()
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "KPI means by coupons.expiry_days" in text and "1..2" in text
+
+
+def test_sql_cannot_write_files(tmp_path, capsys):
+    """Defect 19: ``--sql`` reads the sweep's files only; COPY ... TO is refused."""
+    out = tmp_path / "out"
+    changes = {"set": {"population.size": 200, "horizon_days": 10}}
+    spec = str(write_spec(tmp_path, **changes))
+    assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    target = tmp_path / "stolen.csv"
+    assert main(["results", str(out), "--sql", f"copy (select 1) to '{target}'"]) == 2
+    assert not target.exists()
+    assert main(["results", str(out), "--sql", "select count(*) as n from runs"]) == 0
+
+
+def test_a_folder_name_with_a_quote_works(tmp_path, capsys):
+    """Defect 19: paths are never pasted into SQL, so a quote in a folder name is harmless."""
+    out = tmp_path / "it's here"
+    changes = {"set": {"population.size": 200, "horizon_days": 10}}
+    spec = str(write_spec(tmp_path, **changes))
+    assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    assert main(["results", str(out)]) == 0
+    assert "ok 4  failed 0  missing 0" in capsys.readouterr().out
+
+
+def test_a_damaged_part_is_reported_then_set_aside_and_redone(tmp_path, capsys):
+    """Defect 5: a truncated part makes `omo results` exit 2 (not a DuckDB traceback), and
+    the resumed sweep sets it aside and runs that run again."""
+    out = tmp_path / "out"
+    changes = {"set": {"population.size": 200, "horizon_days": 10}}
+    spec = str(write_spec(tmp_path, **changes))
+    assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    part = sorted((out / "parts").glob("*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:40])
+    capsys.readouterr()
+    assert main(["results", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be read" in err and "Traceback" not in err
+    assert main(["sweep", spec, "--out", str(out), "--workers", "1"]) == 0
+    assert "1 runs done now, 3 already done" in capsys.readouterr().out
+    assert (out / "parts" / f".damaged-{part.name}").exists()
+    assert main(["results", str(out)]) == 0
+    assert "ok 4  failed 0  missing 0" in capsys.readouterr().out

@@ -168,3 +168,25 @@ def test_effect_value_names_a_missing_kpi():
     e = EFFECTS["cross_channel_coupon_redemption_effect"]
     with pytest.raises(KeyError, match="coupon_redemption_rate"):
         effect_value(e, {"coupon_redemption_rate": 0.2}, {})
+
+
+@pytest.mark.parametrize("text", ["{}", "levels: {}\neffects: {}\n", "levels: {}\n"])
+def test_a_file_with_no_targets_is_refused(tmp_path, text):
+    """Defect 15: a targets file with no target would let `omo check` pass on nothing."""
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_targets(path)
+    assert "holds no targets" in exc.value.problems[0]
+
+
+def test_a_boolean_target_value_is_refused(tmp_path):
+    """Defect 8: ``value: true`` is not the number 1."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "levels:\n  omnichannel_customer_share:\n"
+        "    {value: true, tolerance: 0.1, source: s, definition: d}\n"
+    )
+    with pytest.raises(ConfigError) as exc:
+        load_targets(path)
+    assert "levels.omnichannel_customer_share.value" in exc.value.problems[0]

@@ -69,7 +69,16 @@ def _kpis(args: argparse.Namespace) -> int:
     path = Path(args.run_dir) / "kpis.json"
     if not path.exists():
         raise ConfigError([f"{args.run_dir}: no kpis.json (not a run folder?)"])
-    kpis = json.loads(path.read_text())
+    try:
+        kpis = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            [f"{path}: not a readable kpis.json ({exc}); re-run the scenario"]
+        ) from None
+    if not isinstance(kpis, dict) or not all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in kpis.values()
+    ):
+        raise ConfigError([f"{path}: not a kpis.json written by omo (expected name: number)"])
     if args.json:
         print(json.dumps(kpis, indent=2))
     else:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -21,6 +21,8 @@ from scipy import stats
 
 from sim.measure.kpis import LEVEL_KPIS
 from sim.scenario.config import ConfigError, read_yaml
+from sim.scenario.reading import show
+from sim.scenario.sections import Finite, NonNegative
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ class Target(_Frozen):
     """One stylized fact: a value the simulated KPI (or effect) must land near."""
 
     name: str
-    value: float
-    tolerance: Annotated[float, Field(ge=0.0)]
+    value: Finite
+    tolerance: NonNegative
     abs: bool = Field(False, description="Absolute tolerance; else relative to |value|.")
     source: str = Field(min_length=1)
     definition: str = Field(min_length=1)
@@ -142,7 +144,7 @@ def _problems(exc: ValidationError, where: str, body: Any) -> list[str]:
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         key = err["loc"][0]
-        given = repr(body[key]) if isinstance(body, dict) and key in body else "missing"
+        given = show(body[key]) if isinstance(body, dict) and key in body else "missing"
         msg = "unknown key (allowed: value, tolerance, abs, source, definition)"
         if err["type"] != "extra_forbidden":
             msg = err["msg"]
@@ -159,7 +161,7 @@ def load_targets(path: str | Path) -> Targets:
     """
     data = read_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}: value {data!r}: a targets file must hold a mapping"])
+        raise ConfigError([f"{path}: value {show(data)}: a targets file must hold a mapping"])
     allowed = {"levels": LEVEL_KPIS, "effects": tuple(EFFECTS)}
     problems: list[str] = []
     sections: dict[str, dict[str, Target]] = {"levels": {}, "effects": {}}
@@ -168,7 +170,7 @@ def load_targets(path: str | Path) -> Targets:
             problems.append(f"{path}: {section}: unknown section (allowed: levels, effects)")
             continue
         if not isinstance(entries, dict):
-            problems.append(f"{path}: {section}: value {entries!r}: must be a mapping of names")
+            problems.append(f"{path}: {section}: value {show(entries)}: must be a mapping of names")
             continue
         for name, body in entries.items():
             where = f"{path}: {section}.{name}"
@@ -177,12 +179,17 @@ def load_targets(path: str | Path) -> Targets:
                 problems.append(f"{where}: unknown name {name!r} (allowed: {names})")
                 continue
             if not isinstance(body, dict):
-                problems.append(f"{where}: value {body!r}: must be a mapping")
+                problems.append(f"{where}: value {show(body)}: must be a mapping")
                 continue
             try:
                 sections[section][name] = Target.model_validate({**body, "name": name})
             except ValidationError as exc:
                 problems.extend(_problems(exc, where, body))
+    if not problems and not any(sections.values()):
+        problems.append(
+            f"{path}: holds no targets: give at least one under levels or effects "
+            f"(levels: {', '.join(LEVEL_KPIS)}; effects: {', '.join(EFFECTS)})"
+        )
     if problems:
         raise ConfigError(problems)
     return Targets(**sections)

@@ -266,6 +266,11 @@ def calibrate(
         problems.append(f"--seeds: value {seeds}: must be at least 1")
     if population is not None and population < 1:
         problems.append(f"--population: value {population}: must be at least 1")
+    if population is not None and any(p.path == "population.size" for p in spec.params):
+        problems.append(
+            f"--population: value {population}: population.size is a free parameter in the "
+            "params file, so the search cannot also fix it; drop one of the two"
+        )
     if problems:
         raise ConfigError(problems)
     search = (

@@ -114,6 +114,12 @@ class Experiment(_Strict):
             )
         if not self.kpis:
             problems.append("kpis: empty: name at least one KPI")
+        for field_name, names in (("kpis", self.kpis), ("bootstrap_kpis", self.bootstrap_kpis)):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                problems.append(
+                    f"{field_name}: {', '.join(repeated)}: listed more than once (list each once)"
+                )
         known = known_kpis()
         for field_name, names in (
             ("kpis", self.kpis),
@@ -150,7 +156,11 @@ def _format(exc: ValidationError) -> list[str]:
         elif err["type"] == "missing":
             lines.append(f"{path}: required field is missing")
         elif err["type"] == "value_error":
-            lines.extend(err["msg"].removeprefix("Value error, ").split("; "))
+            msg = err["msg"].removeprefix("Value error, ")
+            if loc:  # a field's own check: name the field and the value
+                lines.append(f"{path}: value {show(err.get('input'))}: {msg}")
+            else:
+                lines.extend(msg.split("; "))
         else:
             hint = ""
             if isinstance(err.get("input"), bool) and err["type"] == "string_type":

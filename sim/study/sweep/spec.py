@@ -288,6 +288,9 @@ def from_spec(spec: SweepSpec, source: str | Path, *, smoke: bool = False) -> Sw
         known = known_kpis()
         if not spec.kpis:
             problems.append("kpis: value []: list at least one KPI, or leave kpis out for all")
+        repeated = sorted({n for n in spec.kpis if spec.kpis.count(n) > 1})
+        if repeated:
+            problems.append(f"kpis: {', '.join(repeated)}: listed more than once (list each once)")
         for name in spec.kpis:
             if name not in known:
                 problems.append(f"kpis: value {name!r}: unknown KPI (allowed: {', '.join(known)})")
