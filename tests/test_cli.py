@@ -204,3 +204,30 @@ def test_a_seed_beyond_the_seed_range_exits_2(capsys):
     """Defect 14: a 2**64 seed is refused before the run, not when writing its tables."""
     assert main(["run", str(BASELINE), "--seed", str(2**64)]) == 2
     assert "--seed" in capsys.readouterr().err
+
+
+def test_kill_9_of_omo_run_at_random_moments_leaves_nothing_half_done(tmp_path):
+    """Defects 1 and 18 under a real kill -9: after each kill the run folder is absent or
+    complete, no temporary folder survives the next run, and re-running finishes the job."""
+    import random
+    import signal
+    import time
+
+    from sim.io.runs import load_run
+
+    out = tmp_path / "run"
+    sets = ["--set", "population.size=3000", "--set", "horizon_days=120"]
+    cmd = [sys.executable, "-m", "sim.cli.main", "run", str(BASELINE), *sets, "--out", str(out)]
+    rng = random.Random(10)
+    for _ in range(3):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 4.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if out.exists():
+            load_run(out)  # complete, or it raises
+            break
+    done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert load_run(out)["manifest"]["population"] == 3000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
