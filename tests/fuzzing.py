@@ -229,9 +229,49 @@ def _snapshot(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+#: Bounds on one case: a hang or a memory blow-up becomes a "wrong" verdict, not a stuck suite.
+CASE_SECONDS = 60
+CASE_EXTRA_BYTES = 3 * 2**30
+
+
+def _virtual_size() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+@contextlib.contextmanager
+def _bounded() -> Any:
+    """Raise TimeoutError after CASE_SECONDS and MemoryError beyond CASE_EXTRA_BYTES more
+    address space than the process holds now (Linux; elsewhere unbounded)."""
+    import resource
+    import signal
+
+    def timeout(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"case ran over {CASE_SECONDS} s")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(CASE_SECONDS)
+    limits = resource.getrlimit(resource.RLIMIT_AS)
+    size = _virtual_size()
+    if size:
+        cap = size + CASE_EXTRA_BYTES
+        hard = limits[1]
+        resource.setrlimit(
+            resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard)
+        )
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, limits)
+
+
 def _call(argv: list[str]) -> tuple[int | str, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _bounded(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code: int | str = main(argv)
         except SystemExit as exc:  # argparse refuses an option

@@ -252,7 +252,7 @@ def _format_errors(exc: ValidationError) -> list[str]:
             msg = "unknown key"
         elif err["type"] == "value_error":
             msg = msg.removeprefix("Value error, ")
-            if "; " in msg or msg.startswith(("schedule", "population.segments")):
+            if not err["loc"] or "; " in msg or msg.startswith(("schedule", "population.segments")):
                 lines.extend(msg.split("; "))
                 continue
         lines.append(f"{path}: value {show(err.get('input'))}: {msg}")
