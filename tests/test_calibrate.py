@@ -340,3 +340,11 @@ def test_a_second_calibration_of_the_same_study_is_refused(small, capsys):
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
         assert run_small(small, 1) == 2
     assert "another omo calibrate" in capsys.readouterr().err
+
+
+def test_out_naming_a_folder_is_refused_before_the_search(small, capsys):
+    """Defect 14: an --out that cannot be written is found before any trial runs."""
+    small["out"].mkdir()
+    assert run_small(small, 1) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not Path(f"{small['out']}.study.db").exists()

@@ -66,6 +66,8 @@ def _calibrate(args: argparse.Namespace) -> int:
     problems = []
     if Path(args.out).suffix not in (".yaml", ".yml"):
         problems.append(f"--out {args.out}: must be a .yaml file")
+    elif Path(args.out).is_dir():
+        problems.append(f"--out {args.out}: is a folder; name a .yaml file to write")
     if args.check_replications < 1:
         problems.append(f"--check-replications: value {args.check_replications}: must be >= 1")
     if args.workers is not None and args.workers < 1:
