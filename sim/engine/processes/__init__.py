@@ -44,7 +44,8 @@ PROCESSES: tuple[Process, ...] = (
 
 def describe() -> list[tuple[str, str]]:
     """(process, first line of its docstring) in running order, for the README."""
-    return [
-        (f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}", (p.__doc__ or "").split("\n")[0])
-        for p in PROCESSES
-    ]
+    rows = []
+    for p in PROCESSES:
+        summary = (p.__doc__ or "").split("\n")[0].replace("``", "`")
+        rows.append((f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}", summary))
+    return rows
