@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli.main import main
@@ -126,6 +127,20 @@ nasty_values = st.one_of(
 )
 
 
+def plausible(value: Any) -> st.SearchStrategy[Any]:
+    """Values of the same type near the valid one, so that some cases pass and their outputs
+    get judged too (a fuzzer whose every case is refused tests only the refusals)."""
+    if isinstance(value, bool):
+        return st.booleans()
+    if isinstance(value, int):
+        return st.integers(0, max(2 * value, 3))
+    if isinstance(value, float):
+        return st.floats(0.0, max(2.0 * value, 1.0))
+    if isinstance(value, str):
+        return st.sampled_from([value, value.upper(), "online", "store", "everywhere", "pooled"])
+    return nasty_values
+
+
 def leaf_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every path to a value in nested dicts and lists (mappings and lists included)."""
     out = [prefix] if prefix else []
@@ -161,7 +176,7 @@ def mutated(draw: Any, kind: str, valid: dict[str, Any]) -> Case:
         return Case(kind, draw(hostile_files), [], whole_file=True)
     data = json.loads(json.dumps(valid))
     fields: list[str] = []
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.sampled_from([1, 1, 1, 2, 3]))):
         paths = leaf_paths(data)
         if not paths:
             break
@@ -171,9 +186,13 @@ def mutated(draw: Any, kind: str, valid: dict[str, Any]) -> Case:
         if how == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif how == "unknown" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["colour", "sizee", "on", "1"]))] = 1
+            unknown = draw(st.sampled_from(["colour", "sizee", "on", "1"]))
+            parent[unknown] = 1
+            fields.append(unknown)
         else:
-            parent[path[-1]] = draw(nasty_values)
+            current = parent[path[-1]]
+            near = draw(st.booleans())
+            parent[path[-1]] = draw(plausible(current) if near else nasty_values)
         fields += [str(k) for k in path if not isinstance(k, int)]
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     return Case(kind, text.encode("utf-8"), fields)
@@ -212,6 +231,7 @@ set_paths = st.one_of(
 set_values = st.one_of(
     st.sampled_from([json.dumps(v) if not isinstance(v, str) else v for v in NASTY[:30]]),
     st.sampled_from(["{stores: {count: 5}}", ".inf", ".nan", "[1, 2", "&a [*a]", "true"]),
+    st.sampled_from(["0", "1", "0.3", "5", "online", "pooled", "false"]),
     st.text(max_size=20),
 )
 
@@ -477,10 +497,35 @@ STRATEGIES = {
 #: Cases per kind in the test suite (and by default in the report): enough to reach every
 #: field of the small examples several times, few enough for about a minute in total.
 EXAMPLES = {
-    "scenario": 150,
+    "scenario": 100,
     "--set": 60,
-    "experiment": 40,
-    "sweep": 50,
-    "targets": 30,
-    "params": 25,
+    "experiment": 25,
+    "sweep": 40,
+    "targets": 25,
+    "params": 15,
 }
+
+
+def run_kind(kind: str, scale: int = 1) -> list[str]:
+    """Judge ``EXAMPLES[kind] * scale`` seeded cases of one kind; return the wrong ones.
+
+    The test suite and ``python -m tests.fuzz_report`` both call this, so they judge the
+    very same cases (hypothesis derives the seed from this function).
+    """
+    wrong: list[str] = []
+
+    @settings(
+        max_examples=EXAMPLES[kind] * scale,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(STRATEGIES[kind])
+    def one(case: Case) -> None:
+        outcome, detail = judge(case)
+        if outcome == "wrong":
+            wrong.append(f"{case.kind}: {case.content[:300]!r}\n  {detail}")
+
+    one()
+    return wrong
