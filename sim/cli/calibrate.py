@@ -58,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _calibrate(args: argparse.Namespace) -> int:
     from sim.measure.targets import load_targets
     from sim.scenario.config import ConfigError, load_scenario
-    from sim.study.calibrate import calibrate, load_params, study_storage
+    from sim.study.calibrate import calibrate, load_params
+    from sim.study.calibration_study import study_storage
 
     config = load_scenario(args.scenario)
     targets = load_targets(args.targets)

@@ -14,21 +14,18 @@ targets, parameters, seeds) guards against silently resuming a different calibra
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import math
 import sys
-import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sim.measure.targets import Targets
 from sim.scenario.config import ConfigError, ScenarioConfig, read_yaml, with_overrides
+from sim.study.calibration_study import open_study, study_lock, study_storage
 from sim.study.check import CheckReport, Runner, check, evaluate_scenario
 
-STUDY_NAME = "calibration"
 _PARAM_KEYS = {"path", "low", "high", "log"}
 
 
@@ -208,17 +205,6 @@ class CalibrationResult:
     written: list[Path] = field(default_factory=list)
 
 
-def study_storage(out: str | Path) -> tuple[Path, str]:
-    """``<out>.study.db`` and its SQLAlchemy URL."""
-    db = Path(f"{out}.study.db")
-    return db, f"sqlite:///{db.resolve()}"
-
-
-def _fingerprint(setup: dict[str, Any]) -> str:
-    text = json.dumps(setup, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def calibrate(
     config: ScenarioConfig,
     targets: Targets,
@@ -285,99 +271,31 @@ def calibrate(
     }
     db, url = study_storage(out)
     db.parent.mkdir(parents=True, exist_ok=True)
-    with _study_lock(db):
-        return _calibrate_locked(
-            optuna,
-            config,
-            search,
-            targets,
-            spec,
-            trials,
-            db,
-            url,
-            setup,
-            seed_list,
-            workers=workers,
-            fresh=fresh,
-            check_replications=check_replications,
-            sampler_seed=sampler_seed,
-            progress=progress,
-            on_study=on_study,
+    # Warm start: the scenario's own values are a trial, so the search never ends worse than
+    # where it began (re-queued on resume until evaluated: see calibration_study).
+    resolved = config.to_dict()
+    start = {p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params}
+    with study_lock(db):
+        study, done = open_study(
+            db, url, setup, start, trials=trials, fresh=fresh, sampler_seed=sampler_seed
         )
-
-
-def _calibrate_locked(
-    optuna: Any,
-    config: ScenarioConfig,
-    search: ScenarioConfig,
-    targets: Targets,
-    spec: CalibrationSpec,
-    trials: int,
-    db: Path,
-    url: str,
-    setup: dict[str, Any],
-    seed_list: list[int],
-    *,
-    workers: int | None,
-    fresh: bool,
-    check_replications: int,
-    sampler_seed: int,
-    progress: bool,
-    on_study: Callable[[Any], None] | None,
-) -> CalibrationResult:
-    """:func:`calibrate` once this process holds the study's lock."""
-    fingerprint = _fingerprint(setup)
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # Ctrl-C: no traceback
-    storage = optuna.storages.RDBStorage(url)
-    if fresh:
-        with contextlib.suppress(KeyError):
-            optuna.delete_study(study_name=STUDY_NAME, storage=storage)
-    done = _finished(optuna, storage)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(
-            seed=sampler_seed + done,
-            multivariate=True,
-            n_startup_trials=max(5, min(10, trials // 5)),
-        )
-    study = optuna.create_study(
-        study_name=STUDY_NAME, storage=storage, sampler=sampler, load_if_exists=True
-    )
-    stored = study.user_attrs.get("fingerprint")
-    if stored is None:
-        study.set_user_attr("fingerprint", fingerprint)
-        study.set_user_attr("setup", json.loads(json.dumps(setup, default=str)))
-    elif stored != fingerprint:
-        raise ConfigError(
-            [
-                f"{db}: holds a calibration of a different setup (scenario, targets, params or "
-                "seeds changed); pass --fresh to start over, or choose another --out"
-            ]
-        )
-    _fail_abandoned(optuna, study, storage)
-    if not _warm_start_pending_or_done(optuna, study):
-        # Warm start: the scenario's own values are a trial, so the search never ends worse
-        # than where it began; re-queued when a kill caught it before it finished.
-        resolved = config.to_dict()
-        start = {p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params}
-        study.enqueue_trial(start, user_attrs={"warm_start": True})
-    if on_study is not None:
-        on_study(study)
-    todo = max(0, trials - done)
-    with Runner(workers) as runner:
-        if todo:
-            _optimise(study, search, targets, spec, seed_list, runner, todo, progress)
-        complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-        if not complete:
-            raise ConfigError([f"{db}: no trial completed (all pruned or failed)"])
-        best = min(complete, key=lambda t: t.value)
-        values = {
-            p.path: (best.params[p.path] if p.integer else _sig(best.params[p.path]))
-            for p in spec.params
-        }
-        final = apply_params(config, spec.params, values)
-        runner.progress = progress
-        report = check(final, targets, check_replications, 0, runner=runner)
+        if on_study is not None:
+            on_study(study)
+        todo = max(0, trials - done)
+        with Runner(workers) as runner:
+            if todo:
+                _optimise(study, search, targets, spec, seed_list, runner, todo, progress)
+            complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+            if not complete:
+                raise ConfigError([f"{db}: no trial completed (all pruned or failed)"])
+            best = min(complete, key=lambda t: t.value)
+            values = {
+                p.path: (best.params[p.path] if p.integer else _sig(best.params[p.path]))
+                for p in spec.params
+            }
+            final = apply_params(config, spec.params, values)
+            runner.progress = progress
+            report = check(final, targets, check_replications, 0, runner=runner)
     return CalibrationResult(
         values,
         float(best.value),
@@ -389,65 +307,6 @@ def _calibrate_locked(
         [(t.number, float(t.value)) for t in complete],
         db,
     )
-
-
-@contextlib.contextmanager
-def _study_lock(db: Path) -> Iterator[None]:
-    """Hold ``<db>.lock`` for the whole calibration: one process per study at a time.
-
-    This is what makes it safe to treat a trial still marked RUNNING at start-up as
-    abandoned by a killed process (:func:`_fail_abandoned`). The operating system drops
-    the lock when its holder dies, even by kill -9.
-    """
-    import fcntl
-
-    with open(f"{db}.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                [f"{db}: another omo calibrate is using this study; wait for it to finish"]
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _fail_abandoned(optuna: Any, study: Any, storage: Any) -> None:
-    """Mark trials left RUNNING by a killed process as FAILED, so none stays running forever.
-
-    Only called under :func:`_study_lock`, so no live process owns them. Failed trials do
-    not count as finished; the search runs that many more.
-    """
-    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
-    for trial in running:
-        storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
-
-
-def _warm_start_pending_or_done(optuna: Any, study: Any) -> bool:
-    """Whether the scenario's own values are queued or were evaluated (complete or pruned).
-
-    Studies made before the warm start was tagged count their trial 0 as the warm start.
-    """
-    states = optuna.trial.TrialState
-    for t in study.get_trials(deepcopy=False):
-        warm = t.user_attrs.get("warm_start") or (
-            t.number == 0 and "warm_start" not in t.user_attrs
-        )
-        if warm and t.state in (states.WAITING, states.COMPLETE, states.PRUNED):
-            return True
-    return False
-
-
-def _finished(optuna: Any, storage: Any) -> int:
-    """Finished (complete or pruned) trials already stored; interrupted ones do not count."""
-    try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
-    except KeyError:
-        return 0
-    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-    return len(study.get_trials(deepcopy=False, states=states))
 
 
 def _optimise(
