@@ -124,3 +124,29 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     assert "exists already" in capsys.readouterr().err
     assert main([*args, "--quiet", "--force", "--replications", "2"]) == 0
     assert len(pd.read_csv(out / "runs.csv")) == 4
+
+
+def test_kill_9_of_compare_leaves_nothing_half_written(tmp_path):
+    """A real kill -9 at random moments: the results folder is absent or complete, and the
+    same command afterwards writes it with no temporary folder left (one process: the pool's
+    own clean-up is tested with the pool)."""
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-m", "sim.cli.main", "compare", str(experiment(tmp_path)),
+           "--out", str(out), "--workers", "1", "--quiet"]  # fmt: skip
+    rng = random.Random(4)
+    for _ in range(2):
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(1.0, 6.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert not out.exists() or (out / "manifest.json").exists()
+    done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out / "runs.csv")) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "tiny.yaml"]
