@@ -182,3 +182,23 @@ def test_a_damaged_part_is_reported_then_set_aside_and_redone(tmp_path, capsys):
     assert (out / "parts" / f".damaged-{part.name}").exists()
     assert main(["results", str(out)]) == 0
     assert "ok 4  failed 0  missing 0" in capsys.readouterr().out
+
+
+def test_a_sweep_resumed_after_reordering_the_base_segments_is_refused(tmp_path, capsys):
+    """Defect 2: reordering the base file's segments changes the runs, so the store refuses
+    to mix the two populations instead of resuming."""
+    from sim.scenario.config import load_scenario
+
+    data = load_scenario(BASE).to_dict()
+    base = tmp_path / "base.yaml"
+    base.write_text(yaml.safe_dump(data, sort_keys=False))
+    changes = {"base": str(base), "set": {"population.size": 200, "horizon_days": 10}}
+    spec = str(write_spec(tmp_path, **changes))
+    out = tmp_path / "out"
+    assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    segments = data["population"]["segments"]
+    data["population"]["segments"] = dict(reversed(list(segments.items())))
+    base.write_text(yaml.safe_dump(data, sort_keys=False))
+    capsys.readouterr()
+    assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 2
+    assert "holds a different sweep" in capsys.readouterr().err
