@@ -158,3 +158,11 @@ def test_a_kill_mid_replace_puts_the_old_folder_back(tmp_path):
     with pytest.raises(OutputRefused), atomic_folder(tmp_path / "run"):  # restored: exists
         pass
     assert is_omo_output(tmp_path / "run")
+
+
+def test_an_out_that_cannot_be_created_is_refused_before_the_run(tmp_path, capsys):
+    """Defect 14: ``--out file/run`` is refused up front, not after the simulation."""
+    (tmp_path / "file").write_text("x")
+    code = main(["run", str(tiny_scenario(tmp_path)), "--out", str(tmp_path / "file" / "run")])
+    assert code == 2
+    assert "cannot be created" in capsys.readouterr().err

@@ -57,6 +57,11 @@ def check_output(out: str | Path, *, force: bool = False, option: str = "--out")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputRefused(f"{option} {out}: exists and is not a folder; choose a new folder")
     if not out.exists():
+        ancestor = next(p for p in target.parents if p.exists())
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            raise OutputRefused(
+                f"{option} {out}: cannot be created ({ancestor} is not a writable folder)"
+            )
         return out
     if not force:
         raise OutputRefused(f"{option} {out}: exists already (pass --force to replace it)")
