@@ -207,8 +207,6 @@ def compute_kpis(
     consumers: pd.DataFrame,
     horizon_days: int,
     daily: pd.DataFrame | None = None,
-    *,
-    redeemable_in: str | None = None,
 ) -> dict[str, float]:
     """All KPIs of one run as a flat dict of plain floats (NaN where undefined).
 
@@ -217,8 +215,6 @@ def compute_kpis(
         consumers: the consumers table; its length is the population.
         horizon_days: the run's horizon; every event day must be in ``0..horizon_days-1``.
         daily: the daily table; ``content_spend`` feeds content ROI and acquisition cost.
-        redeemable_in: the run's ``coupons.redeemable_in``; when given, adds
-            ``coupon_conflict_abandonment`` (NaN for "everywhere").
 
     Raises:
         ValueError: a required column is missing or an event lies outside the horizon.
@@ -240,8 +236,7 @@ def compute_kpis(
         "omnichannel_aov_uplift": omnichannel_aov_uplift(frame),
     }
     out.update(funnel_kpis(frame, len(consumers), daily))
-    if redeemable_in is not None:
-        out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame, redeemable_in)
+    out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
     return {k: float(v) for k, v in out.items()}
 
 
@@ -296,8 +291,8 @@ KPI_DESCRIPTIONS: dict[str, str] = {
     "customer_acquisition_cost": "(Content spend + coupon cost) / new customers.",
     "members": "Consumers who joined the membership.",
     "member_share_of_customers": "Share of customers who are members.",
-    "coupon_conflict_abandonment": "Share of coupon-holding purchase attempts in the channel "
-    "where the coupon is not valid that were abandoned.",
+    "coupon_conflict_abandonment": "Share of purchase attempts whose coupon was refused in "
+    "that channel (not valid there) that were abandoned; NaN if none was refused.",
 }
 
 
