@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.log.eventlog import TOUCHPOINTS
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 
-CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
 REQUIRED_COLUMNS = ("day", "consumer", "event", "channel", "value", "coupon", "source", "outcome")
 
 
