@@ -50,10 +50,17 @@ class EventFrame:
 
     @classmethod
     def from_events(cls, events: pd.DataFrame) -> EventFrame:
-        """Validate the columns and convert; raises ValueError naming any missing column."""
+        """Validate the columns and convert; raises ValueError naming any missing column.
+
+        Only consumers' rows are kept: ``cost`` rows (about no consumer) are the money
+        ledger's, read by :mod:`sim.measure.money`.
+        """
         missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
         if missing:
             raise ValueError(f"event log lacks columns {missing} (needs {list(REQUIRED_COLUMNS)})")
+        consumer_rows = (events["consumer"] >= 0).to_numpy()
+        if not consumer_rows.all():
+            events = events[consumer_rows]
         consumer = events["consumer"].to_numpy(np.int64)
         ids = None
         if len(consumer) == 0:

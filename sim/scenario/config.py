@@ -23,12 +23,14 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
     Consistency,
     Content,
     ContentChannel,
+    Costs,
     Count,
     Coupons,
     DeliveryHours,
     Inventory,
     Membership,
     Network,
+    Online,
     Population,
     ScheduledChange,
     Segment,
@@ -37,7 +39,8 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
 )
 
 #: What a schedule may not change: the population, the network and the store footprint.
-FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule")
+#: Costs are the run's price list: a schedule switches levers, and what they cost follows.
+FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule", "costs")
 FIXED_PATHS = (
     "stores.count",
     "stores.tier34_share",
@@ -70,6 +73,8 @@ class ScenarioConfig(_Frozen):
     coupons: Coupons = Field(default_factory=Coupons)
     consistency: Consistency = Field(default_factory=Consistency)
     membership: Membership = Field(default_factory=Membership)
+    online: Online = Field(default_factory=Online)
+    costs: Costs = Field(default_factory=Costs)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     schedule: list[ScheduledChange] = Field(
         default_factory=list,

@@ -16,6 +16,7 @@ from sim.engine.processes import (
     app,
     checkout,
     content,
+    costs,
     coupons,
     interest,
     membership,
@@ -39,6 +40,7 @@ PROCESSES: tuple[Process, ...] = (
     sharing.share,  # share, wom_received, coupon_claim (referral)
     retention.rebuy_and_lapse,  # (missions, member events), lapse
     coupons.expire,  # coupon_expire
+    costs.book_costs,  # cost (one row per account with money spent)
 )
 
 
