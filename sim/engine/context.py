@@ -42,6 +42,7 @@ class Today:
         stock_demand: units wanted per (location, item) today, stockouts included.
         media_spend: content spend per channel today (sample money).
         online_orders_by_tier: online orders placed today, per city tier.
+        touched: consumers touched today, one array per touch (with repeats).
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -51,6 +52,7 @@ class Today:
     stock_demand: np.ndarray | None = None
     media_spend: dict[str, float] = field(default_factory=dict)
     online_orders_by_tier: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))
+    touched: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass

@@ -122,6 +122,17 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "Money paid out that day (`account`; `channel` for media); `consumer` is -1.",
         False,
     ),
+    (
+        "prior_history",
+        "Knew the brand before day 0 (burn-in); `value`: purchases before day 0. Their "
+        "first rows in the log are not their firsts.",
+        False,
+    ),
+    (
+        "winback",
+        "A lapsed customer came back (`channel`: none; by a touch or by themselves).",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])

@@ -109,11 +109,16 @@ class EventFrame:
         return self.event("purchase_attempt") & self.has("outcome", "purchased")
 
     def first(self, mask: np.ndarray) -> np.ndarray:
-        """Per consumer code, the row of their first event matching ``mask``; -1 if none."""
+        """Per consumer code, the row of their first event matching ``mask``; -1 if none.
+
+        Consumers with a ``prior_history`` row knew the brand before the log began: their
+        first rows here are not their firsts, so they get -1 too.
+        """
         rows = np.flatnonzero(mask)
         first = np.full(self.size, len(self), np.int64)
         np.minimum.at(first, self.cid[rows], rows)
         first[first == len(self)] = -1
+        first[self.who(self.event("prior_history"))] = -1
         return first
 
     def day_of(self, rows: np.ndarray) -> np.ndarray:

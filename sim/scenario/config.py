@@ -28,6 +28,7 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
     Coupons,
     DeliveryHours,
     Inventory,
+    Market,
     Membership,
     Network,
     Online,
@@ -47,6 +48,7 @@ FIXED_PATHS = (
     "inventory.skus",
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only
+    "market.burn_in_days",  # happens before day 0
 )
 
 
@@ -73,6 +75,7 @@ class ScenarioConfig(_Frozen):
     coupons: Coupons = Field(default_factory=Coupons)
     consistency: Consistency = Field(default_factory=Consistency)
     membership: Membership = Field(default_factory=Membership)
+    market: Market = Field(default_factory=Market)
     online: Online = Field(default_factory=Online)
     costs: Costs = Field(default_factory=Costs)
     behaviour: Behaviour = Field(default_factory=Behaviour)

@@ -371,6 +371,26 @@ class Behaviour(_Frozen):
     )
 
 
+class Market(_Frozen):
+    """A market with a past and a future: consumers who knew the brand before day 0, and
+    lapsed customers who come back."""
+
+    burn_in_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0,
+        description="Days simulated before day 0 under the day-0 policy and not counted: the "
+        "run starts from the market they leave (customers, members, habits), not a launch. "
+        "Levers in force on day 0 were paid for then.",
+    )
+    winback_rate: Probability = Field(
+        0.0, description="Daily chance a lapsed customer comes back by themselves."
+    )
+    winback_per_touch: Probability = Field(
+        0.0,
+        description="Chance a touchpoint (a view, a friend's message, a coupon, a visit) wins a "
+        "lapsed customer back.",
+    )
+
+
 class Online(_Frozen):
     """Whether the brand sells online at all (app or mini-program, delivery)."""
 

@@ -24,6 +24,7 @@ from sim.engine.processes import (
     retention,
     sharing,
     visits,
+    winback,
 )
 
 Process = Callable[[DayContext, int], None]
@@ -39,6 +40,7 @@ PROCESSES: tuple[Process, ...] = (
     pickup.plan_pickups,  # (plans tomorrow's pick-up visits)
     sharing.share,  # share, wom_received, coupon_claim (referral)
     retention.rebuy_and_lapse,  # (missions, member events), lapse
+    winback.win_back,  # winback
     coupons.expire,  # coupon_expire
     costs.book_costs,  # cost (one row per account with money spent)
 )
