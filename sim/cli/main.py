@@ -19,7 +19,7 @@ from sim.scenario.config import ConfigError, load_scenario, parse_set_args
 from sim.scenario.sections import MAX_SEED
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate", "pnl")
 
 EXIT_BAD_INPUT = 2
 
