@@ -420,7 +420,7 @@ class Market(_Frozen):
     """A market with a past and a future: consumers who knew the brand before day 0, and
     lapsed customers who come back."""
 
-    burn_in_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+    burn_in_days: Annotated[Whole, Field(ge=0, le=3650)] = Field(
         0,
         description="Days simulated before day 0 under the day-0 policy and not counted: the "
         "run starts from the market they leave (customers, members, habits), not a launch. "
