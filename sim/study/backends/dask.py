@@ -31,7 +31,7 @@ from sim.study.backends.worker import Job, Outcome, lost, run_job
 CONNECT_TIMEOUT_S = 20.0
 
 
-def probe_scheduler(address: str, security: Any, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+def probe_scheduler(address: str, security: Any, timeout_s: float) -> None:
     """Fail fast, with a clear message, unless ``address`` answers as a Dask scheduler.
 
     ``Client(address, timeout=...)`` can wait far past its timeout on something that accepts
@@ -101,7 +101,7 @@ class DaskEvaluator(Evaluator):
         key_prefix: str = "omo",
         *,
         dashboard: str | None = None,
-        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        connect_timeout_s: float | None = None,
     ) -> None:
         """Describe the cluster; nothing starts before ``with`` (see :meth:`__enter__`).
 
@@ -112,7 +112,8 @@ class DaskEvaluator(Evaluator):
                 runs of one sweep apart from another's on a shared scheduler).
             dashboard: serve the LocalCluster's dashboard at this address (e.g.
                 ``127.0.0.1:8787``); None serves no HTTP routes at all.
-            connect_timeout_s: how long a ``scheduler`` has to answer.
+            connect_timeout_s: how long a ``scheduler`` has to answer (default
+                :data:`CONNECT_TIMEOUT_S`).
         """
         if workers is not None and workers < 1:
             raise ConfigError([f"--workers: value {workers}: must be at least 1"])
@@ -120,7 +121,7 @@ class DaskEvaluator(Evaluator):
         self.scheduler = scheduler
         self.key_prefix = key_prefix
         self.dashboard = dashboard
-        self.connect_timeout_s = connect_timeout_s
+        self.connect_timeout_s = connect_timeout_s or CONNECT_TIMEOUT_S
         self.client: Any = None
         self.cluster: Any = None
 
@@ -163,6 +164,7 @@ class DaskEvaluator(Evaluator):
                 # without a dashboard the HTTP server still listens (serving no routes):
                 # on a random local port, never on the well-known 8787
                 dashboard_address=self.dashboard or "127.0.0.1:0",
+                scheduler_kwargs={"dashboard": self.dashboard is not None},
                 silence_logs=logging.ERROR,
             )
         return cluster, security
