@@ -139,3 +139,36 @@ def test_scheduler_that_is_not_dask_fails_within_its_timeout_with_exit_2(
     if where == "silent":
         assert "no answer from a Dask scheduler within 2 s" in err
         srv.close()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
+    """Ctrl-C signals the terminal's whole process group, workers included: only the
+    command may react (no worker tracebacks), and it leaves no process behind."""
+    import os
+    import signal
+
+    import yaml
+    from processes import ROOT, alive, descendants, start_omo, wait_for
+
+    spec = {
+        "name": "c",
+        "base": str(ROOT / "configs" / "baseline.yaml"),
+        "set": {"population.size": 3000, "horizon_days": 120},
+        "parameters": {"stores.count": {"lower": 50, "upper": 400, "integer": True}},
+        "design": {"kind": "lhs", "samples": 30},
+        "replications": 2,
+        "kpis": ["revenue"],
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")
+    proc = start_omo(*args, cwd=tmp_path, group=True)
+    wait_for(lambda: len(list((tmp_path / "out").rglob("*.parquet"))) >= 3, 120, "some runs")
+    children = descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("interrupted: finished runs are kept in out")
+    assert len(err.strip().splitlines()) <= 3, err
+    wait_for(lambda: not alive(children), 15, "the cluster's processes to exit")

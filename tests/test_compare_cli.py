@@ -115,3 +115,38 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     assert "exists already" in capsys.readouterr().err
     assert main([*args, "--quiet", "--force", "--replications", "2"]) == 0
     assert len(pd.read_csv(out / "runs.csv")) == 4
+
+
+@pytest.mark.slow
+def test_compare_killed_midway_resumes_with_only_the_missing_runs(tmp_path, capsys):
+    """kill -9 after some runs: they are kept, the same command runs only the rest, and
+    the results equal those of an uninterrupted comparison."""
+    from processes import start_omo, wait_for
+
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        TINY.replace(
+            "population.size: 1500, horizon_days: 60", "population.size: 3000, horizon_days: 120"
+        ).replace("replications: 3", "replications: 10")
+    )
+    work = tmp_path / "out.work"
+    proc = start_omo("compare", str(exp), "--out", "out", "--workers", "2", cwd=tmp_path)
+    wait_for(lambda: len(list(work.glob("*.json"))) >= 4, 120, "four finished runs")
+    proc.kill()
+    proc.wait(timeout=10)
+    kept = len(list(work.glob("*.json")))
+    assert 4 <= kept < 20 and not (tmp_path / "out").exists()
+
+    args = ["compare", str(exp), "--workers", "2"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert f"resumed: {20 - kept} runs now, {kept} kept" in capsys.readouterr().out
+    assert not work.exists()
+    assert main([*args, "--out", str(tmp_path / "straight"), "--quiet"]) == 0
+    for name in ("runs.csv", "summary.csv"):
+        resumed = pd.read_csv(tmp_path / "out" / name)
+        pd.testing.assert_frame_equal(resumed, pd.read_csv(tmp_path / "straight" / name))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "out" / "daily.parquet"),
+        pd.read_parquet(tmp_path / "straight" / "daily.parquet"),
+        check_exact=True,
+    )
