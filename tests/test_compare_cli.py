@@ -67,7 +67,7 @@ def test_bad_experiment_files_exit_2_and_write_nothing(tmp_path, capsys, edit, f
     ("args", "message"),
     [
         (["--replications", "1"], "--replications: value 1: must be >= 2"),
-        (["--workers", "0"], "--workers: value 0: must be >= 1"),
+        (["--workers", "0"], "--workers: value 0: must be at least 1"),
         (["--suggest", "revenue"], "expected KPI=HALF_WIDTH"),
         (["--suggest", "customers=5"], "not among the experiment's kpis"),
         (["--suggest", "revenue=-1"], "must be a number > 0"),

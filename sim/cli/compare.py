@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli import backend
 from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, parse_value
 
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("experiment", help="experiment YAML, e.g. experiments/share_to_get.yaml")
     p.add_argument("--replications", type=int, help="replications per arm (overrides the file)")
-    p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    backend.add_options(p)
     p.add_argument("--out", help="results folder (default results/<experiment name>)")
     p.add_argument(
         "--suggest",
@@ -99,11 +100,9 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.study.experiment import load_experiment, run_experiment
     from sim.study.stats import summarize
 
-    problems = []
+    problems = backend.problems(args)
     if args.replications is not None and args.replications < 2:
         problems.append(f"--replications: value {args.replications}: must be >= 2")
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: value {args.workers}: must be >= 1")
     if problems:
         raise ConfigError(problems)
     exp = load_experiment(args.experiment, replications=args.replications)
@@ -114,9 +113,10 @@ def _compare(args: argparse.Namespace) -> int:
 
     work = work_folder(out)
     try:
-        result = run_experiment(
-            exp, workers=args.workers, progress=None if not args.quiet else False, work=work
-        )
+        with backend.evaluator(args) as evaluator:
+            result = run_experiment(
+                exp, evaluator=evaluator, progress=None if not args.quiet else False, work=work
+            )
     except KeyboardInterrupt:
         print(
             f"interrupted: finished runs are kept in {work}; run the same command to resume",

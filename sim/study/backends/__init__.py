@@ -12,6 +12,8 @@ KPIs on any backend and any number of workers:
 
 from __future__ import annotations
 
+import uuid
+
 from sim.study.backends.base import Evaluator, progress_bar
 from sim.study.backends.worker import (
     Job,
@@ -43,7 +45,9 @@ def make_evaluator(
     kind: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
-    key_prefix: str = "omo",
+    key_prefix: str | None = None,
+    *,
+    dashboard: str | None = None,
 ) -> Evaluator:
     """An evaluator by backend name; nothing starts before it is entered with ``with``.
 
@@ -51,7 +55,9 @@ def make_evaluator(
         kind: ``local`` or ``dask``.
         workers: worker processes (local pool or LocalCluster); default all cores.
         scheduler: a Dask scheduler address (dask only).
-        key_prefix: Dask task-key prefix.
+        key_prefix: Dask task-key prefix (default: unique to this evaluator, so two
+            commands on one shared scheduler never share a task).
+        dashboard: serve the Dask dashboard of a cluster omo starts at this address.
     """
     if kind == "local":
         from sim.study.backends.local import LocalEvaluator
@@ -60,5 +66,6 @@ def make_evaluator(
     if kind == "dask":
         from sim.study.backends.dask import DaskEvaluator
 
-        return DaskEvaluator(workers, scheduler, key_prefix)
+        prefix = key_prefix or f"omo-{uuid.uuid4().hex[:12]}"
+        return DaskEvaluator(workers, scheduler, prefix, dashboard=dashboard)
     raise ValueError(f"unknown backend {kind!r} (allowed: {', '.join(BACKENDS)})")

@@ -71,6 +71,7 @@ def run_sweep(
     executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
+    dashboard: str | None = None,
     progress: bool = True,
 ) -> SweepSummary:
     """Run every missing run of ``sweep`` into the store at ``out``.
@@ -80,7 +81,8 @@ def run_sweep(
         out: the store folder (default ``runs/sweeps/<name>``).
         executor: ``local`` (process pool) or ``dask``.
         workers: processes (local) or LocalCluster workers (dask without scheduler).
-        scheduler: a Dask scheduler address, e.g. ``tcp://host:8786``.
+        scheduler: a Dask scheduler address, e.g. ``tls://host:8786``.
+        dashboard: serve the dashboard of the Dask cluster omo starts at this address.
         progress: a tqdm bar on stderr when it is a terminal (runs done, failed, ETA).
 
     Raises:
@@ -96,7 +98,9 @@ def run_sweep(
     started = time.perf_counter()
     # the executor first: an unreachable scheduler fails before anything is written
     with (
-        make_evaluator(executor, workers, scheduler, f"omo-{meta['fingerprint']}") as ex,
+        make_evaluator(
+            executor, workers, scheduler, f"omo-{meta['fingerprint']}", dashboard=dashboard
+        ) as ex,
         SweepStore(out).open(design, meta) as store,
     ):
         done = store.done()
