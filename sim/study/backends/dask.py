@@ -66,6 +66,11 @@ def probe_scheduler(address: str, security: Any, timeout_s: float) -> None:
         ) from None
     except (OSError, TypeError, ValueError) as exc:  # refused, TLS mismatch, bad address
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "TLS expects" in reason:  # a tls:// address without TLS settings
+            reason = (
+                "a tls:// scheduler needs this machine's Dask TLS settings: "
+                "distributed.comm.tls.ca-file, .client.cert and .client.key"
+            )
         raise ConfigError([f"{where}: cannot connect to a Dask scheduler ({reason})"]) from None
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
         raise ConfigError([f"{where}: answered, but is not a Dask scheduler"])
