@@ -172,3 +172,109 @@ def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
     assert err.strip().splitlines()[-1].startswith("interrupted: finished runs are kept in out")
     assert len(err.strip().splitlines()) <= 3, err
     wait_for(lambda: not alive(children), 15, "the cluster's processes to exit")
+
+
+def write_certificates(folder) -> dict[str, str]:
+    """A CA and one node certificate signed by it (PEM files), as a cluster admin makes."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    def key():
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def cert(subject, issuer, public, signer, ca: bool):
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .sign(signer, hashes.SHA256())
+        )
+
+    ca_key, node_key = key(), key()
+    ca = cert(name("omo-test-ca"), name("omo-test-ca"), ca_key.public_key(), ca_key, True)
+    node = cert(name("omo-test-node"), ca.subject, node_key.public_key(), ca_key, False)
+    files = {"ca": folder / "ca.pem", "cert": folder / "node.pem", "key": folder / "node.key"}
+    files["ca"].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files["cert"].write_bytes(node.public_bytes(serialization.Encoding.PEM))
+    files["key"].write_bytes(
+        node_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+    )
+    return {k: str(v) for k, v in files.items()}
+
+
+@pytest.mark.slow
+def test_the_readme_recipe_secures_a_users_own_cluster(tmp_path, sweep_file, monkeypatch):
+    """A TLS scheduler and worker started as the README says: omo refuses to connect
+    without the client settings, and runs the sweep with them (exported as the README
+    shows)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from processes import ROOT, start_omo, wait_for
+
+    tls = write_certificates(tmp_path)
+    flags = ["--tls-ca-file", tls["ca"], "--tls-cert", tls["cert"], "--tls-key", tls["key"]]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    info = tmp_path / "scheduler.json"
+    started = []
+    try:
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_scheduler", "--protocol", "tls"]
+                + ["--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0"]
+                + ["--scheduler-file", str(info), *flags],
+                env=env,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_for(info.exists, 60, "the scheduler")
+        address = json.loads(info.read_text())["address"]
+        started.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "distributed.cli.dask_worker", address]
+                + ["--nworkers", "1", "--nthreads", "1", *flags],
+                env=env,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        args = ("sweep", str(sweep_file), "--scheduler", address, "--quiet")
+        refused = start_omo(*args, "--out", "refused", cwd=tmp_path)
+        _, err = refused.communicate(timeout=60)
+        assert refused.returncode == 2 and "needs this machine's Dask TLS settings" in err
+
+        client_settings = {
+            "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": tls["ca"],
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": tls["cert"],
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": tls["key"],
+            "DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+        }
+        for name, value in client_settings.items():  # start_omo passes them on
+            monkeypatch.setenv(name, value)
+        ok = start_omo(*args, "--out", "ok", cwd=tmp_path)
+        _, err = ok.communicate(timeout=120)
+        assert ok.returncode == 0, err
+        assert len(list((tmp_path / "ok").rglob("parts/*.parquet"))) == 2
+    finally:
+        for proc in started:
+            proc.terminate()
+            proc.wait(timeout=30)
