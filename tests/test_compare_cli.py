@@ -150,3 +150,23 @@ def test_compare_killed_midway_resumes_with_only_the_missing_runs(tmp_path, caps
         pd.read_parquet(tmp_path / "straight" / "daily.parquet"),
         check_exact=True,
     )
+
+
+def test_a_run_that_raises_exits_1_keeping_the_finished_runs(tmp_path, capsys, monkeypatch):
+    import sim.study.run
+
+    real = sim.study.run.simulate
+
+    def simulate(config, seed=0, **kw):
+        if seed == 13:
+            raise RuntimeError("boom")
+        return real(config, seed, **kw)
+
+    monkeypatch.setattr(sim.study.run, "simulate", simulate)
+    out = tmp_path / "results"
+    code = main(["compare", str(experiment(tmp_path)), "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "seed13 failed: RuntimeError: boom" in err and "finished runs are kept in" in err
+    assert not out.exists()
+    assert len(list((tmp_path / "results.work").glob("*.json"))) == 4  # seeds 11, 12 x 2 arms

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sim.cli import backend
 from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, parse_value
+from sim.study.backends import RunFailed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +124,9 @@ def _compare(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except RunFailed as exc:
+        print(f"error: {exc}; finished runs are kept in {work}", file=sys.stderr)
+        return 1
     summary = summarize(
         result.runs,
         exp.spec.kpis,
