@@ -297,41 +297,22 @@ def run_experiment(
     if progress is None:
         progress = sys.stderr.isatty()
     hashes = {arm: cfg.config_hash() for arm, cfg in experiment.configs.items()}
-    engine = engine_fingerprint()
     parts = PartsFolder(work) if work is not None else None
-    records: dict[tuple[str, int], dict[str, Any]] = {}
-    if parts is not None:
-        for rec in parts.load().values():
-            if rec.get("engine") == engine:  # runs by other simulator code are redone
-                records[rec["config_hash"], rec["seed"]] = rec
-    wanted = {(hashes[arm], seed) for arm in experiment.arms for seed in experiment.seeds}
-    records = {k: v for k, v in records.items() if k in wanted}
+    records = _finished(experiment, hashes, parts)
     reused = len(records)
-    jobs, queued = [], set()
-    for seed in experiment.seeds:  # replication-major: early results cover every arm
-        for arm in experiment.arms:
-            key = (hashes[arm], seed)
-            if key in records or key in queued:
-                continue
-            queued.add(key)
-            jobs.append(
-                {
-                    "run_id": f"{key[0]}-seed{seed}",
-                    "config": experiment.configs[arm].to_dict(),
-                    "seed": seed,
-                    "keep": ["daily"],
-                }
-            )
-    by_id = {f"{h}-seed{s}": (h, s) for h, s in queued}
+    missing = _missing(experiment, hashes, records)
+    jobs = list(missing.values())
+    key_of = {job["run_id"]: key for key, job in missing.items()}
     started = time.perf_counter()
     own = evaluator is None
     ev = make_evaluator("local", workers) if own else evaluator
     try:
         if own:
             ev.__enter__()
-        with progress_bar(len(wanted), experiment.name, progress, reused) as bar:
+        total = len({(h, seed) for h in hashes.values() for seed in experiment.seeds})
+        with progress_bar(total, experiment.name, progress, reused) as bar:
             for outcome in ev.evaluate(jobs):
-                config_hash, seed = by_id[outcome["run_id"]]
+                config_hash, seed = key_of[outcome["run_id"]]
                 rec = _record(require_ok(outcome), config_hash, seed)
                 if parts is not None:
                     parts.put(outcome["run_id"], rec)
@@ -341,6 +322,61 @@ def run_experiment(
         if own:
             ev.close()
     wall = time.perf_counter() - started
+    runs, daily = _tables(experiment, hashes, records)
+    return ExperimentResult(
+        experiment, runs, daily, round(wall, 3), ev.workers, hashes, ran=len(jobs), reused=reused
+    )
+
+
+def _finished(
+    experiment: LoadedExperiment, hashes: dict[str, str], parts: PartsFolder | None
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """Runs an interrupted call left in ``parts`` that this experiment can reuse.
+
+    Only runs of this experiment's arm configs and seeds, made by this very simulator
+    code, count: anything else is run again rather than silently mixed in.
+    """
+    if parts is None:
+        return {}
+    engine = engine_fingerprint()
+    wanted = {(h, seed) for h in hashes.values() for seed in experiment.seeds}
+    out = {}
+    for rec in parts.load().values():
+        key = (rec.get("config_hash"), rec.get("seed"))
+        if rec.get("engine") == engine and key in wanted:
+            out[key] = rec
+    return out
+
+
+def _missing(
+    experiment: LoadedExperiment,
+    hashes: dict[str, str],
+    records: dict[tuple[str, int], dict[str, Any]],
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """A job per (arm config hash, seed) not in ``records``; each config once per seed.
+
+    Replication-major order: the first results to arrive cover every arm.
+    """
+    jobs: dict[tuple[str, int], dict[str, Any]] = {}
+    for seed in experiment.seeds:
+        for arm in experiment.arms:
+            key = (hashes[arm], seed)
+            if key not in records and key not in jobs:
+                jobs[key] = {
+                    "run_id": f"{key[0]}-seed{seed}",
+                    "config": experiment.configs[arm].to_dict(),
+                    "seed": seed,
+                    "keep": ["daily"],
+                }
+    return jobs
+
+
+def _tables(
+    experiment: LoadedExperiment,
+    hashes: dict[str, str],
+    records: dict[tuple[str, int], dict[str, Any]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tidy KPI rows (one per arm x replication) and the per-arm daily bands."""
     rows = []
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for arm in experiment.arms:
@@ -356,11 +392,7 @@ def run_experiment(
                     **rec["kpis"],
                 }
             )
-    runs = pd.DataFrame(rows)
-    daily = _daily_bands(experiment, results)
-    return ExperimentResult(
-        experiment, runs, daily, round(wall, 3), ev.workers, hashes, ran=len(jobs), reused=reused
-    )
+    return pd.DataFrame(rows), _daily_bands(experiment, results)
 
 
 def _record(outcome: Outcome, config_hash: str, seed: int) -> dict[str, Any]:
