@@ -13,7 +13,7 @@ examples:
   omo sweep experiments/sweeps/content_budget.yaml
   omo sweep experiments/sweeps/coupon_value.yaml --smoke          # tiny population, quick try
   omo sweep experiments/sweeps/store_count.yaml --executor dask --workers 2
-  omo sweep experiments/sweeps/store_count.yaml --executor dask --scheduler tcp://host:8786
+  omo sweep experiments/sweeps/store_count.yaml --scheduler tls://host:8786   # see README
 
 Running the same command again after an interruption runs only the missing runs
 (and retries failed ones). Exit codes: 0 all runs ok, 1 some runs failed, 2 bad input,
