@@ -278,3 +278,24 @@ def test_the_readme_recipe_secures_a_users_own_cluster(tmp_path, sweep_file, mon
         for proc in started:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_dask_sweep_leaves_no_cluster_processes(tmp_path):
+    import yaml
+    from processes import ROOT, kill9_leaves_no_orphans, start_omo, wait_for
+
+    spec = {
+        "name": "k",
+        "base": str(ROOT / "configs" / "baseline.yaml"),
+        "set": {"population.size": 3000, "horizon_days": 120},
+        "parameters": {"stores.count": {"lower": 50, "upper": 400, "integer": True}},
+        "design": {"kind": "lhs", "samples": 30},
+        "replications": 2,
+        "kpis": ["revenue"],
+    }
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")
+    proc = start_omo(*args, "--quiet", cwd=tmp_path)
+    wait_for(lambda: len(list((tmp_path / "out").rglob("*.parquet"))) >= 3, 120, "some runs")
+    kill9_leaves_no_orphans(proc, within_s=20)
