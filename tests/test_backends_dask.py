@@ -141,18 +141,13 @@ def test_scheduler_that_is_not_dask_fails_within_its_timeout_with_exit_2(
         srv.close()
 
 
-@pytest.mark.slow
-def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
-    """Ctrl-C signals the terminal's whole process group, workers included: only the
-    command may react (no worker tracebacks), and it leaves no process behind."""
-    import os
-    import signal
-
+def write_long_sweep(path) -> None:
+    """60 runs of a few seconds on two workers: long enough to interrupt midway."""
     import yaml
-    from processes import ROOT, alive, descendants, start_omo, wait_for
+    from processes import ROOT
 
     spec = {
-        "name": "c",
+        "name": "long",
         "base": str(ROOT / "configs" / "baseline.yaml"),
         "set": {"population.size": 3000, "horizon_days": 120},
         "parameters": {"stores.count": {"lower": 50, "upper": 400, "integer": True}},
@@ -160,7 +155,19 @@ def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
         "replications": 2,
         "kpis": ["revenue"],
     }
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    path.write_text(yaml.safe_dump(spec))
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
+    """Ctrl-C signals the terminal's whole process group, workers included: only the
+    command may react (no worker tracebacks), and it leaves no process behind."""
+    import os
+    import signal
+
+    from processes import alive, descendants, start_omo, wait_for
+
+    write_long_sweep(tmp_path / "s.yaml")
     args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")
     proc = start_omo(*args, cwd=tmp_path, group=True)
     wait_for(lambda: len(list((tmp_path / "out").rglob("*.parquet"))) >= 3, 120, "some runs")
@@ -282,19 +289,9 @@ def test_the_readme_recipe_secures_a_users_own_cluster(tmp_path, sweep_file, mon
 
 @pytest.mark.slow
 def test_kill_9_of_a_dask_sweep_leaves_no_cluster_processes(tmp_path):
-    import yaml
-    from processes import ROOT, kill9_leaves_no_orphans, start_omo, wait_for
+    from processes import kill9_leaves_no_orphans, start_omo, wait_for
 
-    spec = {
-        "name": "k",
-        "base": str(ROOT / "configs" / "baseline.yaml"),
-        "set": {"population.size": 3000, "horizon_days": 120},
-        "parameters": {"stores.count": {"lower": 50, "upper": 400, "integer": True}},
-        "design": {"kind": "lhs", "samples": 30},
-        "replications": 2,
-        "kpis": ["revenue"],
-    }
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump(spec))
+    write_long_sweep(tmp_path / "s.yaml")
     args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")
     proc = start_omo(*args, "--quiet", cwd=tmp_path)
     wait_for(lambda: len(list((tmp_path / "out").rglob("*.parquet"))) >= 3, 120, "some runs")
