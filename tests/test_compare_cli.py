@@ -121,7 +121,7 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
 def test_compare_killed_midway_resumes_with_only_the_missing_runs(tmp_path, capsys):
     """kill -9 after some runs: they are kept, the same command runs only the rest, and
     the results equal those of an uninterrupted comparison."""
-    from processes import start_omo, wait_for
+    from tests.omo_process import start_omo, wait_for
 
     exp = tmp_path / "exp.yaml"
     exp.write_text(

@@ -101,7 +101,7 @@ def sweep_file(tmp_path):
 
     import yaml
 
-    base = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
+    base = Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml"
     spec = {
         "name": "t",
         "base": str(base),
@@ -144,7 +144,8 @@ def test_scheduler_that_is_not_dask_fails_within_its_timeout_with_exit_2(
 def write_long_sweep(path) -> None:
     """60 runs of a few seconds on two workers: long enough to interrupt midway."""
     import yaml
-    from processes import ROOT
+
+    from tests.omo_process import ROOT
 
     spec = {
         "name": "long",
@@ -165,7 +166,7 @@ def test_ctrl_c_on_a_dask_sweep_prints_one_line_and_exits_130(tmp_path):
     import os
     import signal
 
-    from processes import alive, descendants, start_omo, wait_for
+    from tests.omo_process import alive, descendants, start_omo, wait_for
 
     write_long_sweep(tmp_path / "s.yaml")
     args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")
@@ -237,7 +238,7 @@ def test_the_readme_recipe_secures_a_users_own_cluster(tmp_path, sweep_file, mon
     import subprocess
     import sys
 
-    from processes import ROOT, start_omo, wait_for
+    from tests.omo_process import ROOT, start_omo, wait_for
 
     tls = write_certificates(tmp_path)
     flags = ["--tls-ca-file", tls["ca"], "--tls-cert", tls["cert"], "--tls-key", tls["key"]]
@@ -289,7 +290,7 @@ def test_the_readme_recipe_secures_a_users_own_cluster(tmp_path, sweep_file, mon
 
 @pytest.mark.slow
 def test_kill_9_of_a_dask_sweep_leaves_no_cluster_processes(tmp_path):
-    from processes import kill9_leaves_no_orphans, start_omo, wait_for
+    from tests.omo_process import kill9_leaves_no_orphans, start_omo, wait_for
 
     write_long_sweep(tmp_path / "s.yaml")
     args = ("sweep", "s.yaml", "--executor", "dask", "--workers", "2", "--out", "out")

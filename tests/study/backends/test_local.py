@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from processes import ROOT, descendants, kill9_leaves_no_orphans, start_omo, wait_for
 
 from sim.study.backends.local import LocalEvaluator
+from tests.omo_process import ROOT, descendants, kill9_leaves_no_orphans, start_omo, wait_for
 
 BASELINE = ROOT / "configs" / "baseline.yaml"
 
