@@ -58,7 +58,6 @@ def _check(args: argparse.Namespace) -> int:
             targets,
             args.replications,
             args.root_seed,
-            progress=not args.json,
             base_sets=overrides,
             runner=Runner(progress=not args.json, evaluator=evaluator),
         )
