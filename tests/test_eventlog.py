@@ -30,6 +30,7 @@ EXPECTED_TYPES = {
     "outcome": pa.dictionary(pa.int8(), pa.string()),
     "sku": pa.int32(),
     "fulfilled_from": pa.int32(),
+    "account": pa.dictionary(pa.int8(), pa.string()),
 }
 
 
@@ -119,9 +120,11 @@ def test_rows_are_in_day_order(events):
 
 
 def test_consumer_ids_are_mesa_unique_ids(run, events):
-    """consumer (and source where set) are unique_ids of the run's consumers."""
+    """consumer (and source where set) are unique_ids of the run's consumers; -1 marks the
+    rows about no consumer, which are exactly the cost rows."""
     ids = set(run.consumers.consumer)
-    assert set(events.consumer) <= ids
+    assert set(events.consumer[events.consumer >= 0]) <= ids
+    assert ((events.consumer == -1) == (events.event == "cost")).all()
     sources = events.source[events.source >= 0]
     assert len(sources) > 0
     assert set(sources) <= ids

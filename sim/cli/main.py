@@ -18,7 +18,7 @@ from sim.scenario.config import ConfigError, load_scenario, parse_set_args
 from sim.study.backends.worker import RunFailed
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate", "pnl")
 
 EXIT_BAD_INPUT = 2
 

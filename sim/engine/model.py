@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from sim.engine.agents import Consumer, Store
 from sim.engine.context import DayContext
+from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
 from sim.engine.population import assign_nearest_store, draw_traits, place_stores
 from sim.engine.processes import PROCESSES
@@ -67,6 +68,7 @@ class OmnichannelModel(mesa.Model):
         nearest, distance = assign_nearest_store(config, traits, self.store_tier, store_rng)
         graph = small_world(config.network, traits, self.streams.get(Source.network))
         self.ctx = DayContext.create(config, traits, nearest, distance, graph, self.streams)
+        live_before_day_0(self.ctx, config.market.burn_in_days, PROCESSES)
         self._ledger_opening: list[np.ndarray] = []
         self._ledger_sold: list[np.ndarray] = []
         self.policy_changes: list[dict[str, Any]] = []

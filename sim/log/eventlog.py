@@ -62,7 +62,8 @@ class EventLog:
     def to_arrow(self, consumer_ids: np.ndarray) -> pa.Table:
         """The log as an Arrow table; ``consumer_ids`` maps row index -> Mesa unique_id."""
         cols = {name: self.column(name) for name in COLUMN_NAMES}
-        cols["consumer"] = consumer_ids[cols["consumer"]]
+        rows = cols["consumer"]  # -1 for rows about no consumer (costs)
+        cols["consumer"] = np.where(rows >= 0, consumer_ids[np.maximum(rows, 0)], -1)
         src = cols["source"]
         cols["source"] = np.where(src >= 0, consumer_ids[np.maximum(src, 0)], -1)
         arrays = []

@@ -16,6 +16,7 @@ from sim.engine.processes import (
     app,
     checkout,
     content,
+    costs,
     coupons,
     interest,
     membership,
@@ -23,6 +24,7 @@ from sim.engine.processes import (
     retention,
     sharing,
     visits,
+    winback,
 )
 
 Process = Callable[[DayContext, int], None]
@@ -38,7 +40,9 @@ PROCESSES: tuple[Process, ...] = (
     pickup.plan_pickups,  # (plans tomorrow's pick-up visits)
     sharing.share,  # share, wom_received, coupon_claim (referral)
     retention.rebuy_and_lapse,  # (missions, member events), lapse
+    winback.win_back,  # winback
     coupons.expire,  # coupon_expire
+    costs.book_costs,  # cost (one row per account with money spent)
 )
 
 
