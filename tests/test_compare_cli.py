@@ -76,7 +76,7 @@ def test_bad_experiment_files_exit_2_and_write_nothing(tmp_path, capsys, edit, f
     ("args", "message"),
     [
         (["--replications", "1"], "--replications: value 1: must be >= 2"),
-        (["--workers", "0"], "--workers: value 0: must be >= 1"),
+        (["--workers", "0"], "--workers: value 0: must be at least 1"),
         (["--suggest", "revenue"], "expected KPI=HALF_WIDTH"),
         (["--suggest", "customers=5"], "not among the experiment's kpis"),
         (["--suggest", "revenue=-1"], "must be a number > 0"),
@@ -126,27 +126,56 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     assert len(pd.read_csv(out / "runs.csv")) == 4
 
 
-def test_kill_9_of_compare_leaves_nothing_half_written(tmp_path):
-    """A real kill -9 at random moments: the results folder is absent or complete, and the
-    same command afterwards writes it with no temporary folder left (one process: the pool's
-    own clean-up is tested with the pool)."""
-    import random
-    import signal
-    import subprocess
-    import sys
-    import time
+@pytest.mark.slow
+def test_compare_killed_midway_resumes_with_only_the_missing_runs(tmp_path, capsys):
+    """kill -9 after some runs: they are kept, the same command runs only the rest, and
+    the results equal those of an uninterrupted comparison."""
+    from tests.omo_process import start_omo, wait_for
 
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        TINY.replace(
+            "population.size: 1500, horizon_days: 60", "population.size: 3000, horizon_days: 120"
+        ).replace("replications: 3", "replications: 10")
+    )
+    work = tmp_path / "out.work"
+    proc = start_omo("compare", str(exp), "--out", "out", "--workers", "2", cwd=tmp_path)
+    wait_for(lambda: len(list(work.glob("*.json"))) >= 4, 120, "four finished runs")
+    proc.kill()
+    proc.wait(timeout=10)
+    kept = len(list(work.glob("*.json")))
+    assert 4 <= kept < 20 and not (tmp_path / "out").exists()
+
+    args = ["compare", str(exp), "--workers", "2"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert f"resumed: {20 - kept} runs now, {kept} kept" in capsys.readouterr().out
+    assert not work.exists()
+    assert main([*args, "--out", str(tmp_path / "straight"), "--quiet"]) == 0
+    for name in ("runs.csv", "summary.csv"):
+        resumed = pd.read_csv(tmp_path / "out" / name)
+        pd.testing.assert_frame_equal(resumed, pd.read_csv(tmp_path / "straight" / name))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "out" / "daily.parquet"),
+        pd.read_parquet(tmp_path / "straight" / "daily.parquet"),
+        check_exact=True,
+    )
+
+
+def test_a_run_that_raises_exits_1_keeping_the_finished_runs(tmp_path, capsys, monkeypatch):
+    import sim.study.run
+
+    real = sim.study.run.simulate
+
+    def simulate(config, seed=0, **kw):
+        if seed == 13:
+            raise RuntimeError("boom")
+        return real(config, seed, **kw)
+
+    monkeypatch.setattr(sim.study.run, "simulate", simulate)
     out = tmp_path / "results"
-    cmd = [sys.executable, "-m", "sim.cli.main", "compare", str(experiment(tmp_path)),
-           "--out", str(out), "--workers", "1", "--quiet"]  # fmt: skip
-    rng = random.Random(4)
-    for _ in range(2):
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 6.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert not out.exists() or (out / "manifest.json").exists()
-    done = subprocess.run([*cmd, "--force"], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert len(pd.read_csv(out / "runs.csv")) == 6
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["results", "tiny.yaml"]
+    code = main(["compare", str(experiment(tmp_path)), "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "seed13 failed: RuntimeError: boom" in err and "finished runs are kept in" in err
+    assert not out.exists()
+    assert len(list((tmp_path / "results.work").glob("*.json"))) == 4  # seeds 11, 12 x 2 arms

@@ -12,6 +12,7 @@ break common random numbers between the arms of a comparison.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,6 +75,7 @@ class DayContext:
         tally: the day's running totals for the daily table.
         today: what processes hand each other within the day.
         installed: integration levers already set up (their one-off cost is paid).
+        on_exit: told which seats turned over (the model gives newcomers their agents).
         scale: market consumers per simulated consumer (money in market units).
     """
 
@@ -92,6 +94,7 @@ class DayContext:
     scale: float
     today: Today = field(default_factory=Today)
     installed: set[str] = field(default_factory=set)
+    on_exit: Callable[[np.ndarray], None] | None = None
     rows: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

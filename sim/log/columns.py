@@ -128,9 +128,10 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "first rows in the log are not their firsts.",
         False,
     ),
+    ("winback", "A lapsed customer came back, after a touch or by themselves.", False),
     (
-        "winback",
-        "A lapsed customer came back (`channel`: none; by a touch or by themselves).",
+        "market_exit",
+        "Left the market; a newcomer (a new `consumer` id) takes the seat from the next row on.",
         False,
     ),
 )

@@ -434,6 +434,11 @@ class Market(_Frozen):
         description="Chance a touchpoint (a view, a friend's message, a coupon, a visit) wins a "
         "lapsed customer back.",
     )
+    turnover_rate: Probability = Field(
+        0.0,
+        description="Daily chance a consumer leaves the market (moves, ages out); a newcomer "
+        "with the same profile and place takes the seat, knowing nothing of the brand.",
+    )
 
 
 class Online(_Frozen):

@@ -23,6 +23,7 @@ from sim.engine.processes import (
     pickup,
     retention,
     sharing,
+    turnover,
     visits,
     winback,
 )
@@ -42,6 +43,7 @@ PROCESSES: tuple[Process, ...] = (
     retention.rebuy_and_lapse,  # (missions, member events), lapse
     winback.win_back,  # winback
     coupons.expire,  # coupon_expire
+    turnover.turnover,  # market_exit (newcomers take the seats)
     costs.book_costs,  # cost (one row per account with money spent)
 )
 
