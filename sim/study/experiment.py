@@ -33,7 +33,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.measure.kpis import KPI_DESCRIPTIONS
-from sim.scenario.config import ConfigError, ScenarioConfig, from_dict, load_scenario, read_yaml
+from sim.scenario.config import (
+    ConfigError,
+    ScenarioConfig,
+    from_dict,
+    load_scenario,
+    read_yaml,
+    with_overrides,
+)
+from sim.scenario.relative import resolve_all
 
 #: Daily-table columns kept per run (as per-arm mean and 5-95% band), for time-series plots.
 DAILY_SERIES = (
@@ -228,22 +236,45 @@ def load_experiment(path: str | Path, *, replications: int | None = None) -> Loa
 def _apply(
     base: ScenarioConfig, overrides: dict[str, Any], schedule: list[dict[str, Any]] | None
 ) -> ScenarioConfig:
-    """Overrides then an optional replacement schedule; problems are prefixed by field."""
-    data = base.to_dict()
-    if overrides:
-        from sim.scenario.config import with_overrides
+    """Overrides then an optional replacement schedule; problems are prefixed by field.
 
+    Relative values (``{times: 1.5}``, ``{plus: 500}``; :mod:`sim.scenario.relative`) are
+    resolved against ``base`` (the base scenario after the experiment's ``set``) in the
+    overrides and in every schedule change, so an arm stays what it says when the base moves.
+    """
+    data = base.to_dict()
+    overrides, problems = resolve_all(data, overrides)
+    if problems:
+        raise ConfigError([f"set.{p}" for p in problems])
+    if overrides:
         try:
             data = with_overrides(base, overrides).to_dict()
         except ConfigError as exc:
             raise ConfigError([f"set.{p}" for p in exc.problems]) from None
     if schedule is not None:
+        schedule, problems = _resolve_schedule(base.to_dict(), schedule)
+        if problems:
+            raise ConfigError(problems)
         data["schedule"] = schedule
         try:
             return from_dict(data)
         except ConfigError as exc:
             raise ConfigError([f"schedule: {p}" for p in exc.problems]) from None
     return from_dict(data)
+
+
+def _resolve_schedule(
+    base: dict[str, Any], schedule: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A schedule with relative values in its changes made absolute (against ``base``)."""
+    out, problems = [], []
+    for i, change in enumerate(schedule):
+        if isinstance(change, dict) and isinstance(change.get("set"), dict):
+            resolved, bad = resolve_all(base, change["set"])
+            problems.extend(f"schedule.{i}.set.{p}" for p in bad)
+            change = {**change, "set": resolved}
+        out.append(change)
+    return out, problems
 
 
 def run_one(config: dict[str, Any], seed: int) -> tuple[dict[str, float], dict[str, np.ndarray]]:
