@@ -12,6 +12,8 @@ import importlib
 import json
 import os
 import sys
+import warnings
+from importlib import metadata
 from pathlib import Path
 
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
@@ -75,10 +77,31 @@ def _kpis(args: argparse.Namespace) -> int:
     return 0
 
 
+def package_version() -> str:
+    """The installed omo-sim version ("unknown" when run from a source tree not installed)."""
+    try:
+        return metadata.version("omo-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Warnings as one ``warning: ...`` line on stderr, without Python's file:line clutter."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omo", description="omo-sim: simulate omnichannel consumer journeys (Mesa)."
     )
+    parser.add_argument("--version", action="version", version=f"omo-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario and write a run folder")
@@ -109,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         if getattr(args, "seed", 0) is not None and getattr(args, "seed", 0) < 0:
             raise ConfigError([f"--seed: value {args.seed}: must be a non-negative integer"])

@@ -228,6 +228,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a scenario file must hold a mapping"])
+    from sim.scenario.base import prepare  # imports this module: deferred
+
+    data = prepare(data, path)  # `base: other.yaml` merged in; warns on default behaviour
     try:
         base = from_dict(data)
     except ConfigError as exc:
