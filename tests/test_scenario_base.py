@@ -1,4 +1,4 @@
-"""Scenario files on a ``base:``: merged key by key, relative to the file; warned if uncalibrated."""
+"""Scenario files on a ``base:``: merged key by key, relative to the file; warns if uncalibrated."""
 
 from __future__ import annotations
 

@@ -22,6 +22,10 @@ from scipy import stats
 from sim.measure.kpis import LEVEL_KPIS
 from sim.scenario.config import ConfigError, read_yaml
 
+#: The project's own copy of the report's targets (``targets/`` at the top of the source
+#: tree), used when ``omo check``/``omo calibrate`` are given no ``--targets``.
+PROJECT_TARGETS = Path(__file__).resolve().parents[2] / "targets" / "omo_report_2025.yaml"
+
 
 @dataclass(frozen=True)
 class Effect:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from sim.io.atomic import atomic_folder
+from sim.io.runs import versions
 from sim.measure.kpis import KPI_DESCRIPTIONS
 from sim.study.experiment import ExperimentResult
-from sim.io.runs import versions
 from sim.study.stats import suggest_replications
 
 #: Default suggestion target when none is asked for: +-1% of the control's mean.
