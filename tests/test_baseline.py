@@ -16,6 +16,7 @@ ROOT = Path(__file__).parents[1]
 TARGETS = ROOT / "targets" / "omo_report_2025.yaml"
 BASELINE = ROOT / "configs" / "baseline.yaml"
 
+
 def test_baseline_passes_all_twelve_targets_over_five_seeds():
     """`omo check configs/baseline.yaml` at the default population: every level and effect."""
     report = check(load_scenario(BASELINE), load_targets(TARGETS), replications=5, workers=2)

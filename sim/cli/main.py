@@ -25,12 +25,23 @@ EXIT_BAD_INPUT = 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.study.run import default_run_dir, simulate, write_run
+    from sim.io.runs import free_run_dir, same_run
+    from sim.study.run import simulate, write_run
+    from sim.study.sweep.executors import engine_fingerprint
 
     config = load_scenario(args.scenario, parse_set_args(args.set))
-    out = Path(args.out) if args.out else default_run_dir(config, args.seed)
-    if out.exists() and not args.force:
-        raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
+    else:  # a folder the user never named: reuse the very same run, else a fresh name
+        engine = engine_fingerprint()
+        out = free_run_dir(config, args.seed, engine)
+        if same_run(out, config, args.seed, engine) and not args.force:
+            if not args.quiet:
+                print(f"{out} holds this scenario, seed and engine code already: not rerun")
+                _print_kpis(json.loads((out / "kpis.json").read_text()), headline_only=True)
+            return 0
     progress = sys.stderr.isatty() and not args.quiet
     result = simulate(config, args.seed, progress=progress)
     write_run(result, out, force=args.force)
@@ -114,7 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="override a scenario key, e.g. --set coupons.redeemable_in=everywhere",
     )
-    run.add_argument("--out", help="run folder (default runs/<name>-seed<seed>-<hash>)")
+    run.add_argument(
+        "--out",
+        help="run folder (default runs/<name>-seed<seed>-<hash>: reused if it holds the same "
+        "run, else a fresh -2, -3 ... suffix)",
+    )
     run.add_argument("--force", action="store_true", help="replace an existing run folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.set_defaults(handler=_run)

@@ -103,17 +103,18 @@ def uncalibrated_warning(data: dict[str, Any], path: str | Path) -> str | None:
     )
 
 
-def prepare(data: dict[str, Any], path: str | Path) -> dict[str, Any]:
-    """What :func:`sim.scenario.config.load_scenario` validates: ``data`` over its base.
-
-    Warns (:class:`UncalibratedWarning`, shown on stderr by the command line) when the result
-    leaves the behaviour at the schema's uncalibrated defaults.
-    """
-    merged = with_base(data, path)
-    note = uncalibrated_warning(merged, path)
+def warn_if_uncalibrated(data: dict[str, Any], path: str | Path) -> None:
+    """Warn (:class:`UncalibratedWarning`; the command line shows it as one stderr line) when
+    a valid scenario leaves the behaviour at the schema's uncalibrated defaults."""
+    note = uncalibrated_warning(data, path)
     if note:
         warnings.warn(note, UncalibratedWarning, stacklevel=3)
-    return merged
 
 
-__all__ = ["MAX_DEPTH", "UncalibratedWarning", "prepare", "uncalibrated_warning", "with_base"]
+__all__ = [
+    "MAX_DEPTH",
+    "UncalibratedWarning",
+    "uncalibrated_warning",
+    "warn_if_uncalibrated",
+    "with_base",
+]

@@ -228,13 +228,14 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a scenario file must hold a mapping"])
-    from sim.scenario.base import prepare  # imports this module: deferred
+    from sim.scenario.base import warn_if_uncalibrated, with_base  # imports this module
 
-    data = prepare(data, path)  # `base: other.yaml` merged in; warns on default behaviour
+    data = with_base(data, path)  # `base: other.yaml` merged in
     try:
         base = from_dict(data)
     except ConfigError as exc:
         raise ConfigError([f"{path}: {p}" for p in exc.problems]) from None
+    warn_if_uncalibrated(data, path)
     if not overrides:
         return base
     try:

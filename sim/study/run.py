@@ -34,6 +34,7 @@ def simulate(
         keep_model: keep the Mesa model on the result, to inspect agents afterwards.
     """
     from sim.measure.kpis import compute_kpis
+    from sim.study.sweep.executors import engine_fingerprint
 
     started = time.perf_counter()
     model = OmnichannelModel(config, rng=seed)
@@ -66,6 +67,7 @@ def simulate(
         "events": events.num_rows,
         "wall_time_s": round(wall, 3),
         "versions": versions(),
+        "engine": engine_fingerprint(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return RunResult(
