@@ -113,7 +113,11 @@ def _compare(args: argparse.Namespace) -> int:
         f"{exp.name}: {len(exp.arms)} arms x {exp.spec.replications} replications "
         f"({n_runs} runs, {result.wall_time_s:.1f} s); control: {exp.control}"
     )
-    _print_table(results_table(summary))
+    from sim.present.headline import currency, market_scale
+
+    code = currency(result)
+    _print_table(results_table(summary, scale=market_scale(result), currency=code))
+    print(f"money: market money in {code} (simulated sample x market_size / size)")
     if suggest:
         from sim.present.report import replication_suggestions
 
@@ -131,11 +135,11 @@ def _print_table(table: pd.DataFrame) -> None:
         print(kpi)
         for r in block.to_dict("records"):
             line = f"  {r['arm']:<{width}}  {r['mean']:>12}"
-            if r["diff vs control"]:
-                flag = "  *" if r["significant"] == "yes" else ""
+            if r["change vs control"]:
+                flag = "  *" if r["clear"] == "yes" else ""
                 line += (
-                    f"  diff {r['diff vs control']:>10} {r['95% CI']:<26} {r['relative']:>7}"
-                    f"  p={r['p (Holm)']}{flag}"
+                    f"  change {r['change vs control']:>16} [{r['95% interval']}]"
+                    f" {r['relative']:>7}  p {r['p (Holm)']}{flag}"
                 )
             print(line)
     print("* significant after Holm correction across arms (95% paired intervals)")

@@ -93,6 +93,11 @@ class Population(_Frozen):
     mean_store_distance_km: Positive = Field(
         3.0, description="Mean distance to the nearest store in tier-1/2 cities at 200 stores."
     )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        "CNY",
+        description="ISO 4217 code of the market's money, for labels. Runs count money in "
+        "sample units; reports show market money = sample money x market_size / size.",
+    )
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> Population:
