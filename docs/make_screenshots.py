@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         page.goto(page_path.resolve().as_uri())
         page.screenshot(path=args.out / "report_summary.png")
         page.locator("h2").first.scroll_into_view_if_needed()
-        page.screenshot(path=args.out / "report_over_time.png", clip=_clip(page, "h2"))
+        page.screenshot(
+            path=args.out / "report_over_time.png", full_page=True, clip=_clip(page, "h2")
+        )
         browser.close()
     print(f"wrote {args.out / 'report_summary.png'} and {args.out / 'report_over_time.png'}")
     return 0

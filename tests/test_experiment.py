@@ -229,3 +229,16 @@ def test_a_bad_relative_value_names_the_arm_and_field(tmp_path):
         f"{tmp_path / 'exp.yaml'}: arms.b.set.coupons.value: value {{'times': -1}}: "
         "times needs a finite number ({times: k} (k >= 0) or {plus: d})"
     ]
+
+
+def test_paired_daily_ends_at_the_paired_revenue_difference(tmp_path):
+    """The running revenue difference on the last day is the mean paired difference of revenue."""
+    exp = load_experiment(write(tmp_path, GOOD))
+    result = run_experiment(exp, workers=1, progress=False)
+    paired = result.paired_daily
+    last = paired[(paired["series"] == "revenue") & (paired["arm"] == "b")].iloc[-1]
+    runs = result.runs.set_index(["arm", "replication"])["revenue"]
+    expected = (runs["b"] - runs["a"]).mean()
+    assert last["diff"] == pytest.approx(expected, rel=1e-6)
+    assert last["ci_low"] <= last["diff"] <= last["ci_high"]
+    assert set(paired["arm"]) == {"b"}  # the control is not compared with itself

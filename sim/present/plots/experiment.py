@@ -35,7 +35,7 @@ def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         labels.append(f"{row['kpi']}  [{row['arm']}]")
-        color = _COLORS[arms.index(row["arm"]) % len(_COLORS)]
+        color = _COLORS[(arms.index(row["arm"]) + 1) % len(_COLORS)]  # 0 is the control's
         rel = row["rel_change"] * 100
         if not np.isfinite(rel):
             ax.text(0, y, "n/a", va="center", ha="center", fontsize=8, color="grey")
@@ -49,6 +49,7 @@ def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     ax.axvline(0, color="black", lw=0.8)
     # Linear within +-10%, logarithmic beyond: one +1000% change no longer squashes the rest.
     ax.set_xscale("symlog", linthresh=10)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:+,.0f}%" if v else "0"))
     ax.set_yticks(range(len(rows) - 1, -1, -1), labels, fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlabel(
