@@ -134,9 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.set_defaults(handler=_run)
 
-    kp = sub.add_parser("kpis", help="print a run folder's KPIs")
-    kp.add_argument("run_dir")
-    kp.add_argument("--json", action="store_true")
+    kp = sub.add_parser(
+        "kpis",
+        help="print a run folder's KPIs",
+        description="Print every KPI of a run folder written by `omo run` (kpis.json), "
+        "sorted by name; money in the run's sample units (see its manifest's market_scale).",
+    )
+    kp.add_argument("run_dir", help="a run folder, e.g. runs/baseline-seed0-<hash>")
+    kp.add_argument("--json", action="store_true", help="print kpis.json as JSON instead")
     kp.set_defaults(handler=_kpis)
 
     for name in COMMAND_MODULES:

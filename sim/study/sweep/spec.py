@@ -339,12 +339,30 @@ def from_spec(spec: SweepSpec, source: str | Path, *, smoke: bool = False) -> Sw
     return Sweep(spec, source, base, parameters, smoke)
 
 
-def load_sweep(path: str | Path, *, smoke: bool = False) -> Sweep:
-    """Read, validate and resolve a sweep file; raises ConfigError listing every problem."""
+def load_sweep(
+    path: str | Path,
+    *,
+    smoke: bool = False,
+    overrides: dict[str, Any] | None = None,
+    replications: int | None = None,
+) -> Sweep:
+    """Read, validate and resolve a sweep file; raises ConfigError listing every problem.
+
+    Args:
+        path: the sweep YAML.
+        smoke: apply the file's ``smoke`` overrides (a quick try).
+        overrides: dotted paths added to the file's ``set`` (``omo sweep --set``).
+        replications: replaces the file's ``replications`` (``omo sweep --replications``).
+    """
     path = Path(path)
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a sweep file must hold a mapping"])
+    if overrides:
+        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
+        data = {**data, "set": {**fixed, **overrides}}
+    if replications is not None:
+        data = {**data, "replications": replications}
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
