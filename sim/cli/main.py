@@ -51,7 +51,17 @@ def _run(args: argparse.Namespace) -> int:
             f"{result.manifest['wall_time_s']:.1f} s)"
         )
         _print_kpis(result.kpis, headline_only=True)
+        _print_money_note(result.manifest)
     return 0
+
+
+def _print_money_note(manifest: dict) -> None:
+    """Revenue and costs of a run are in sample money: say how to get market money."""
+    scale = manifest.get("market_scale")
+    population = manifest.get("config", {}).get("population", {})
+    if scale:
+        code = population.get("currency", "CNY")
+        print(f"  (money: simulated sample's; x {scale:,.0f} = market money in {code})")
 
 
 def _print_kpis(kpis: dict, headline_only: bool = False) -> None:
@@ -85,6 +95,9 @@ def _kpis(args: argparse.Namespace) -> int:
         print(json.dumps(kpis, indent=2))
     else:
         _print_kpis(kpis)
+        manifest = Path(args.run_dir) / "manifest.json"
+        if manifest.is_file():
+            _print_money_note(json.loads(manifest.read_text()))
     return 0
 
 
