@@ -36,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", help="experiment YAML, e.g. experiments/share_to_get.yaml")
     p.add_argument("--replications", type=int, help="replications per arm (overrides the file)")
     p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario key in every arm, added to the file's set (repeatable)",
+    )
     p.add_argument("--out", help="results folder (default results/<experiment name>)")
     p.add_argument(
         "--suggest",
@@ -91,7 +98,11 @@ def _compare(args: argparse.Namespace) -> int:
         problems.append(f"--workers: value {args.workers}: must be >= 1")
     if problems:
         raise ConfigError(problems)
-    exp = load_experiment(args.experiment, replications=args.replications)
+    from sim.scenario.config import parse_set_args
+
+    exp = load_experiment(
+        args.experiment, replications=args.replications, overrides=parse_set_args(args.set)
+    )
     suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
     out = Path(args.out) if args.out else Path("results") / exp.name
     if out.exists() and not args.force:

@@ -186,12 +186,18 @@ class LoadedExperiment:
         return [self.spec.root_seed + r for r in range(self.spec.replications)]
 
 
-def load_experiment(path: str | Path, *, replications: int | None = None) -> LoadedExperiment:
+def load_experiment(
+    path: str | Path,
+    *,
+    replications: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> LoadedExperiment:
     """Read, validate and resolve an experiment file; ConfigError lists every fault.
 
     Args:
         path: the experiment YAML.
         replications: replaces the file's ``replications`` (the ``--replications`` option).
+        overrides: dotted paths added to the file's ``set``, for every arm (``--set``).
     """
     path = Path(path)
     data = read_yaml(path)
@@ -199,6 +205,9 @@ def load_experiment(path: str | Path, *, replications: int | None = None) -> Loa
         raise ConfigError([f"{path}: an experiment file must hold a mapping"])
     if replications is not None:
         data = {**data, "replications": replications}
+    if overrides:
+        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
+        data = {**data, "set": {**fixed, **overrides}}
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
