@@ -12,7 +12,8 @@ import pyarrow as pa
 import pytest
 
 from sim.engine.model import OmnichannelModel
-from sim.engine.processes import shopping
+from sim.engine.processes import checkout
+from sim.engine.processes.coupons import give_coupons
 from sim.log.eventlog import SCHEMA, Channel, Event, EventLog, Outcome
 from sim.scenario.config import from_dict
 from tests.conftest import INVARIANT_SEEDS
@@ -193,8 +194,10 @@ def test_coupon_redeemed_once_when_buying_online_and_in_store_same_day():
     model = OmnichannelModel(config, rng=0)
     model.inventory.stock[:] = 10
     who = np.array([0])
-    model.issue_coupons(who, 20.0, day=0)
-    shopping.purchase_attempts(model, 0, online=who, store=who)
+    give_coupons(model.ctx, who, 20.0, 0)
+    model.ctx.start_day()
+    model.ctx.today.online_attempts, model.ctx.today.store_attempts = who, who
+    checkout.checkout(model.ctx, 0)
     log = model.events_table().to_pandas()
     redeems = log[log.event.astype(str) == "coupon_redeem"]
     assert len(redeems) == 1, redeems

@@ -13,7 +13,8 @@ import pytest
 
 from sim.engine.inventory import Inventory
 from sim.engine.model import OmnichannelModel
-from sim.engine.processes import shopping
+from sim.engine.processes import checkout
+from sim.engine.processes.coupons import give_coupons
 from sim.log.eventlog import WAREHOUSE
 from sim.scenario.config import Inventory as InventoryPolicy
 from sim.scenario.config import from_dict
@@ -146,8 +147,10 @@ def test_no_stockout_while_the_unit_is_still_on_the_shelf():
     model = OmnichannelModel(config, rng=3)
     model.inventory.stock[:] = 1
     shoppers = np.flatnonzero(model.nearest_store == 0)[:21]
-    model.issue_coupons(shoppers[:20], 20.0, day=0)
-    shopping.purchase_attempts(model, 0, online=np.empty(0, np.int64), store=shoppers)
+    give_coupons(model.ctx, shoppers[:20], 20.0, 0)
+    model.ctx.start_day()
+    model.ctx.today.store_attempts = shoppers
+    checkout.checkout(model.ctx, 0)
     log = model.events_table().to_pandas()
     outcomes = log.outcome[log.event.astype(str) == "purchase_attempt"].astype(str)
     left = int(model.inventory.stock[0, 0])

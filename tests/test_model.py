@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.engine.model import OmnichannelModel
-from sim.engine.processes import shopping
+from sim.engine.processes import visits
 from sim.engine.processes.touch import plan_visits
 from sim.engine.streams import Draws, Source
 from sim.log.eventlog import Event
@@ -70,7 +70,7 @@ def test_content_views_per_channel_day_match_the_budget(small_run, small_events)
     scale = cfg.population.market_size / cfg.population.size
     views = small_events[small_events.event == "content_view"]
     for name, channel in cfg.content.channels.items():
-        p = model.reach_chance[name]
+        p = model.policy.reach_chance[name]
         mean, var = p.sum(), (p * (1 - p)).sum()
         budget_views = channel.daily_budget / channel.cost_per_view / scale
         assert abs(mean - budget_views) <= 0.01 * budget_views, name  # thinning loses little
@@ -84,7 +84,7 @@ def test_content_views_day_to_day_variance_is_binomial(small_run, small_events):
     model = small_run.model
     days = small_run.config.horizon_days
     views = small_events[small_events.event == "content_view"]
-    p = model.reach_chance["short_video"]
+    p = model.policy.reach_chance["short_video"]
     var = (p * (1 - p)).sum()
     per_day = np.bincount(views.day[views.channel == "short_video"], minlength=days)
     assert abs(per_day.var(ddof=1) - var) <= 5 * np.sqrt((var + 2 * var**2) / days)
@@ -94,9 +94,9 @@ def test_content_views_day_to_day_variance_is_binomial(small_run, small_events):
 def delays():
     """Visit delays planned for 20,000 consumers with access 1 and chance 1 on day 0."""
     model = tiny(size=20_000, horizon=30, behaviour={"visit_delay_days": 3.0})
-    model.visit_access[:] = 1.0
+    model.policy.visit_access[:] = 1.0
     who = np.arange(model.size)
-    plan_visits(model, who, 1.0, 0, Draws(12, Source.visits, 0), "test")
+    plan_visits(model.ctx, who, 1.0, 0, Draws(12, Source.visits, 0), "test")
     return model.state.planned_visit_day.astype(np.float64), 3.0
 
 
@@ -119,9 +119,9 @@ def test_visit_delay_is_geometric(delays):
 def test_planned_visit_is_kept():
     """A consumer with a visit already planned keeps it when prompted again."""
     model = tiny()
-    model.visit_access[:] = 1.0
+    model.policy.visit_access[:] = 1.0
     model.state.planned_visit_day[:] = 5
-    plan_visits(model, np.arange(model.size), 1.0, 2, Draws(0, Source.visits, 2), "test")
+    plan_visits(model.ctx, np.arange(model.size), 1.0, 2, Draws(0, Source.visits, 2), "test")
     assert (model.state.planned_visit_day == 5).all()
 
 
@@ -131,7 +131,7 @@ def test_discovery_walk_ins_only_hit_unaware_consumers():
     aware_before = np.zeros(model.size, bool)
     aware_before[::2] = True
     model.state.aware[:] = aware_before
-    shopping.store_visits(model, 0)
+    visits.store_visits(model.ctx, 0)
     log = model.log
     visitors = log.column("consumer")[log.column("event") == Event.store_visit]
     assert len(visitors) > 50

@@ -25,9 +25,8 @@ EXIT_BAD_INPUT = 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.io.runs import free_run_dir, same_run
+    from sim.io.runs import engine_fingerprint, free_run_dir, same_run
     from sim.study.run import simulate, write_run
-    from sim.study.sweep.executors import engine_fingerprint
 
     config = load_scenario(args.scenario, parse_set_args(args.set))
     if args.out:

@@ -6,19 +6,16 @@ a notebook can pick one consumer or store, read its state and follow its journey
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 import pandas as pd
 
-if TYPE_CHECKING:
-    from sim.engine.model import OmnichannelModel
+from sim.scenario.vocabulary import CITY_TIERS
 
 
 class Consumer(mesa.Agent):
     """One consumer; ``row`` indexes the model's state and trait columns."""
 
-    def __init__(self, model: OmnichannelModel, row: int):
+    def __init__(self, model: mesa.Model, row: int):
         super().__init__(model)
         self.row = row
 
@@ -29,7 +26,7 @@ class Consumer(mesa.Agent):
 
     @property
     def city_tier(self) -> str:
-        return ("tier12", "tier34")[self.model.traits.city_tier[self.row]]
+        return CITY_TIERS[self.model.traits.city_tier[self.row]]
 
     @property
     def stage(self) -> str:
@@ -62,10 +59,10 @@ class Consumer(mesa.Agent):
 class Store(mesa.Agent):
     """One store; ``store_id`` is its id in the event log (0..count-1)."""
 
-    def __init__(self, model: OmnichannelModel, store_id: int, city_tier: int):
+    def __init__(self, model: mesa.Model, store_id: int, city_tier: int):
         super().__init__(model)
         self.store_id = store_id
-        self.city_tier = ("tier12", "tier34")[city_tier]
+        self.city_tier = CITY_TIERS[city_tier]
 
     @property
     def stock(self):

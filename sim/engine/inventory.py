@@ -14,10 +14,6 @@ import numpy as np
 
 from sim.scenario.config import Inventory as InventoryPolicy
 
-#: Prior demand used until the first days' sales are observed: orders per consumer-day.
-PRIOR_ORDERS_PER_CONSUMER_DAY = 0.002
-_EWMA_WEIGHT = 0.1
-
 
 class Inventory:
     """Stock on hand and demand estimates, one row per location, one column per item."""
@@ -34,10 +30,9 @@ class Inventory:
         self.sku_cdf = np.cumsum(self.sku_share)
         people = np.append(np.asarray(catchment, np.float64), online_catchment)
         # Prior: assume half the orders come through each channel until sales say otherwise.
-        self.demand = 0.5 * PRIOR_ORDERS_PER_CONSUMER_DAY * people[:, None] * self.sku_share[None]
+        per_channel = 0.5 * policy.prior_orders_per_consumer_day
+        self.demand = per_channel * people[:, None] * self.sku_share[None]
         self.stock = np.zeros((self.stores + 1, k), np.int64)
-        self._sold_today = np.zeros_like(self.stock)
-        self.received = np.zeros_like(self.stock)
         self.replenish()
 
     def skus_for(self, u: np.ndarray) -> np.ndarray:
@@ -70,13 +65,10 @@ class Inventory:
         if np.any(sold > self.stock):
             raise RuntimeError("inventory would go negative: a sale without stock")
         self.stock -= sold
-        self._sold_today += sold
 
     def end_of_day(self, day: int, demand_seen: np.ndarray) -> None:
         """Update demand estimates with the day's wanted units; replenish on review days."""
-        self.demand += _EWMA_WEIGHT * (demand_seen - self.demand)
-        self._sold_today[:] = 0
-        self.received[:] = 0
+        self.demand += self.policy.demand_smoothing * (demand_seen - self.demand)
         if (day + 1) % self.policy.review_period_days == 0:
             self.replenish()
 
@@ -89,9 +81,7 @@ class Inventory:
     def replenish(self) -> None:
         """Order up to ``cover_days`` of estimated demand (rounded up), delivered at once."""
         target = np.ceil(self.policy.cover_days * self.demand).astype(np.int64)
-        added = np.maximum(target - self.stock, 0)
-        self.stock += added
-        self.received += added
+        self.stock += np.maximum(target - self.stock, 0)
 
     def set_policy(self, policy: InventoryPolicy) -> None:
         """A mid-run change of pooling, cover or fill rate (the item range is fixed)."""

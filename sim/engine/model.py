@@ -1,10 +1,10 @@
 """The omnichannel journey model: a Mesa model in which one step is one day.
 
-Consumer state lives in numpy columns (:mod:`sim.engine.state`); each day runs a fixed
-sequence of vectorised processes over them (reach, app, stores, checkout, loyalty).
-Consumers and stores are Mesa agents that view those columns. Policy changes in the
-scenario's ``schedule`` are Mesa events, so a phased rollout is just a list of dated
-configuration changes.
+Consumer state lives in numpy columns (:mod:`sim.engine.state`); each day runs the ordered
+touchpoint processes of :data:`sim.engine.processes.PROCESSES` over a narrow
+:class:`~sim.engine.context.DayContext`. Consumers and stores are Mesa agents that view
+those columns. Policy changes in the scenario's ``schedule`` are Mesa events, so a phased
+rollout is just a list of dated configuration changes.
 """
 
 from __future__ import annotations
@@ -18,15 +18,19 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.engine.agents import Consumer, Store
+from sim.engine.context import DayContext
+from sim.engine.coupons import CouponBook
 from sim.engine.inventory import Inventory
 from sim.engine.network import small_world
-from sim.engine.population import TIERS, assign_nearest_store, draw_traits, place_stores
-from sim.engine.processes import exposure, loyalty, shopping
+from sim.engine.policy import derive_policy
+from sim.engine.population import assign_nearest_store, draw_traits, place_stores
+from sim.engine.processes import PROCESSES
 from sim.engine.state import ConsumerState
 from sim.engine.streams import Source, Streams
 from sim.engine.tally import TALLY_FIELDS, DayTally
 from sim.log.eventlog import EventLog
 from sim.scenario.config import ScenarioConfig, ScheduledChange, with_overrides
+from sim.scenario.vocabulary import CITY_TIERS
 
 
 class OmnichannelModel(mesa.Model):
@@ -35,6 +39,11 @@ class OmnichannelModel(mesa.Model):
     Args:
         config: the validated scenario.
         rng: the run's seed (a non-negative int); every random stream derives from it.
+            ``None`` (Mesa's default) draws a fresh seed, kept in ``model.seed``.
+
+    Mesa's own ``model.rng``/``model.random`` are seeded as usual but the simulation never
+    draws from them: every decision is keyed (see :mod:`sim.engine.streams`), so code that
+    draws from them would break the pairing of compared arms.
 
     Example:
         >>> model = OmnichannelModel(config, rng=7)
@@ -42,44 +51,46 @@ class OmnichannelModel(mesa.Model):
         >>> model.events_table()  # the event log as Arrow
     """
 
-    def __init__(self, config: ScenarioConfig, rng: int = 0):
+    def __init__(self, config: ScenarioConfig, rng: int | None = None):
+        if rng is None:
+            rng = int(np.random.SeedSequence().entropy % 2**63)
         if not isinstance(rng, int | np.integer) or isinstance(rng, bool) or rng < 0:
             raise ValueError(f"rng must be a non-negative integer seed, got {rng!r}")
         super().__init__(rng=int(rng))
         self.seed = int(rng)
-        self.config = config
         self.streams = Streams(self.seed)
         self.size = config.population.size
         self.scale = config.population.market_size / self.size
-        self.log = EventLog()
-        self.tally = DayTally()
         self.running = True
 
-        setup = self.streams.get(Source.population)
-        self.traits = draw_traits(config, setup)
+        traits = draw_traits(config, self.streams.get(Source.population))
         self.consumers = [Consumer(self, row) for row in range(self.size)]
         self.consumer_ids = np.fromiter((c.unique_id for c in self.consumers), np.int64, self.size)
         store_rng = self.streams.get(Source.stores)
         self.store_tier = place_stores(config, store_rng)
         self.stores = [Store(self, i, int(t)) for i, t in enumerate(self.store_tier)]
-        self.nearest_store, self.store_distance_km = assign_nearest_store(
-            config, self.traits, self.store_tier, store_rng
+        nearest, distance = assign_nearest_store(config, traits, self.store_tier, store_rng)
+        graph = small_world(config.network, traits, self.streams.get(Source.network))
+        catchment = np.bincount(nearest[nearest >= 0], minlength=config.stores.count)
+        self.ctx = DayContext(
+            config=config,
+            policy=derive_policy(config, traits, nearest, distance, self.scale),
+            traits=traits,
+            state=ConsumerState(self.size),
+            graph=graph,
+            nearest_store=nearest,
+            store_distance_km=distance,
+            inventory=Inventory(config.inventory, catchment, float(self.size)),
+            coupons=CouponBook(self.scale),
+            streams=self.streams,
+            log=EventLog(),
+            tally=DayTally(),
+            scale=self.scale,
         )
-        self.graph = small_world(config.network, self.traits, self.streams.get(Source.network))
-        self.state = ConsumerState(self.size)
-        self.rows = np.arange(self.size, dtype=np.int64)
-        catchment = np.bincount(
-            self.nearest_store[self.nearest_store >= 0], minlength=config.stores.count
-        )
-        self.inventory = Inventory(config.inventory, catchment, float(self.size))
-        self.stock_demand = np.zeros_like(self.inventory.stock, dtype=np.float64)
         self._ledger_opening: list[np.ndarray] = []
         self._ledger_sold: list[np.ndarray] = []
-        self.coupon_budget_used = 0.0
-        self._next_coupon = 0
         self.policy_changes: list[dict[str, Any]] = []
         self._table_cache: tuple[int, pa.Table] | None = None
-        self._derive_policy()
 
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         # Mesa holds event callbacks weakly: keep the callbacks alive for the run.
@@ -87,69 +98,25 @@ class OmnichannelModel(mesa.Model):
         for change, callback in zip(config.schedule, self._policy_callbacks, strict=True):
             self.schedule_event(callback, at=change.day)
 
-    # ---- policy -------------------------------------------------------------------------
-    def _derive_policy(self) -> None:
-        """Recompute what depends on policy: targeting weights, store pull, delivery speed."""
-        cfg = self.config
-        t = cfg.content.targeting
-        weight = (1.0 - t) + t * 2.0 * self.traits.online_propensity.astype(np.float64)
-        share = weight / weight.sum() if self.size else weight
-        self.reach_chance: dict[str, np.ndarray] = {}
-        for name, channel in cfg.content.channels.items():
-            expected = channel.daily_budget / channel.cost_per_view / self.scale
-            if expected > 0:
-                self.reach_chance[name] = -np.expm1(-expected * share)
-        total = sum(self.reach_chance.values(), np.zeros(self.size))
-        self.reach_stacks = bool(self.size == 0 or total.max() <= 1.0)
-        has_store = self.nearest_store >= 0
-        reach = np.exp(-self.store_distance_km / cfg.behaviour.travel_km)
-        self.visit_access = np.where(
-            has_store, reach * (0.5 + cfg.stores.experience_level), 0.0
-        ).astype(np.float32)
-        self.access_cdf = np.cumsum(self.visit_access, dtype=np.float64)
-        self.access_total = float(self.access_cdf[-1]) if self.size else 0.0
-        hours = np.array([cfg.stores.delivery_hours.tier12, cfg.stores.delivery_hours.tier34])
-        self.delivery_factor = np.exp(-hours / cfg.behaviour.delivery_patience_hours)
-        self.inventory.set_policy(cfg.inventory)
-        self.interest_retention = np.float32(0.5 ** (1.0 / cfg.behaviour.interest_half_life_days))
+    # ---- views on the day context ------------------------------------------------------
+    config = property(lambda self: self.ctx.config, doc="The scenario in force now.")
+    state = property(lambda self: self.ctx.state, doc="Consumers' journey state (columns).")
+    traits = property(lambda self: self.ctx.traits, doc="Consumers' fixed traits (columns).")
+    graph = property(lambda self: self.ctx.graph, doc="The social graph.")
+    inventory = property(lambda self: self.ctx.inventory, doc="Stock by location and item.")
+    log = property(lambda self: self.ctx.log, doc="The event log being written.")
+    tally = property(lambda self: self.ctx.tally, doc="Today's running totals.")
+    nearest_store = property(lambda self: self.ctx.nearest_store, doc="Each consumer's store.")
+    store_distance_km = property(lambda self: self.ctx.store_distance_km, doc="Its distance.")
+    policy = property(lambda self: self.ctx.policy, doc="Chances derived from the strategy.")
+    coupon_budget_used = property(
+        lambda self: self.ctx.coupons.budget_used, doc="Coupon face value issued, market money."
+    )
 
     def _change_policy(self, change: ScheduledChange) -> None:
         """A scheduled change (Mesa event) takes effect before the day it is dated."""
-        self.config = with_overrides(self.config, change.set)
+        self.ctx.change_policy(with_overrides(self.ctx.config, change.set))
         self.policy_changes.append({"day": change.day, "set": dict(change.set)})
-        self._derive_policy()
-
-    def fill_rate(self, in_store: np.ndarray) -> np.ndarray:
-        """Chance a local stockout is filled elsewhere: pooling, or ordering online in store."""
-        pooled = (
-            self.config.inventory.pooled_fill_rate
-            if self.config.inventory.mode == "pooled"
-            else 0.0
-        )
-        store_rate = 1.0 if self.config.stores.online_order_area else pooled
-        return np.where(in_store, store_rate, pooled)
-
-    # ---- coupons --------------------------------------------------------------------------
-    def coupon_budget_allows(self, who: np.ndarray, face_value: float) -> np.ndarray:
-        """The first consumers of ``who`` whose coupons still fit in the budget (market money)."""
-        per_coupon = face_value * self.scale
-        if per_coupon <= 0:
-            return who
-        room = self.config.coupons.budget - self.coupon_budget_used
-        n = int(max(0.0, room) // per_coupon)
-        return who[:n]
-
-    def issue_coupons(self, who: np.ndarray, face_value: float, day: int) -> np.ndarray:
-        """Give each of ``who`` a new coupon; returns their ids."""
-        ids = np.arange(self._next_coupon, self._next_coupon + len(who), dtype=np.int64)
-        self._next_coupon += len(who)
-        s = self.state
-        s.coupon_id[who] = ids
-        s.coupon_value[who] = face_value
-        s.coupon_expiry[who] = min(day + self.config.coupons.expiry_days, 2**31 - 1)
-        self.coupon_budget_used += face_value * self.scale * len(who)
-        self.tally.coupon_claims += len(who)
-        return ids
 
     # ---- the day --------------------------------------------------------------------------
     @property
@@ -158,25 +125,17 @@ class OmnichannelModel(mesa.Model):
         return self.steps - 1
 
     def step(self) -> None:
-        """One day: reach, app, stores, checkout, loyalty, restocking, then data collection."""
+        """One day: the touchpoint processes in order, restocking, then data collection."""
         day = self.day
         if day >= self.config.horizon_days:
             raise RuntimeError(f"day {day} is past the horizon ({self.config.horizon_days} days)")
-        self.tally.reset()
-        self.stock_demand[:] = 0.0
-        self._ledger_opening.append(self.inventory.stock.astype(np.int32))
-        self.state.interest *= self.interest_retention
-
-        exposure.content(self, day)
-        online = shopping.app_sessions(self, day)
-        store = shopping.store_visits(self, day)
-        buyers, channel = shopping.purchase_attempts(self, day, online, store)
-        loyalty.after_purchase(self, day, buyers, channel)
-        loyalty.retention(self, day)
-        loyalty.expire_coupons(self, day)
-
-        self._ledger_sold.append((self._ledger_opening[-1] - self.inventory.stock).astype(np.int32))
-        self.inventory.end_of_day(day, self.stock_demand)
+        ctx = self.ctx
+        ctx.start_day()
+        self._ledger_opening.append(ctx.inventory.stock.astype(np.int32))
+        for process in PROCESSES:
+            process(ctx, day)
+        self._ledger_sold.append((self._ledger_opening[-1] - ctx.inventory.stock).astype(np.int32))
+        ctx.inventory.end_of_day(day, ctx.today.stock_demand)
         self.datacollector.collect(self)
         if day + 1 >= self.config.horizon_days:
             self.running = False
@@ -229,7 +188,7 @@ class OmnichannelModel(mesa.Model):
             {
                 "consumer": self.consumer_ids,
                 "segment": pd.Categorical.from_codes(t.segment, list(t.segment_names)),
-                "city_tier": pd.Categorical.from_codes(t.city_tier, list(TIERS)),
+                "city_tier": pd.Categorical.from_codes(t.city_tier, list(CITY_TIERS)),
                 "online_propensity": t.online_propensity,
                 "price_sensitivity": t.price_sensitivity,
                 "social_activity": t.social_activity,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.config import ScenarioConfig
+from sim.scenario.vocabulary import CITY_TIERS
 
-TIERS = ("tier12", "tier34")
+TIERS = CITY_TIERS  # kept for readers of earlier versions
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,14 @@ def draw_traits(config: ScenarioConfig, rng: np.random.Generator) -> Traits:
         return np.array([getattr(s, attr) for s in segs], dtype=np.float64)[segment]
 
     city_tier = (rng.random(n) < per_segment("tier34_share")).astype(np.int8)
+    spread = pop.trait_concentration
     return Traits(
         segment=segment,
         segment_names=names,
         city_tier=city_tier,
-        online_propensity=_beta_around(rng, per_segment("online_propensity"), 8.0),
-        price_sensitivity=_beta_around(rng, per_segment("price_sensitivity"), 8.0),
-        social_activity=_beta_around(rng, per_segment("social_activity"), 8.0),
+        online_propensity=_beta_around(rng, per_segment("online_propensity"), spread),
+        price_sensitivity=_beta_around(rng, per_segment("price_sensitivity"), spread),
+        social_activity=_beta_around(rng, per_segment("social_activity"), spread),
         consent=rng.random(n) < per_segment("consent"),
         basket_multiplier=per_segment("basket_multiplier").astype(np.float32),
     )
@@ -77,25 +79,26 @@ def assign_nearest_store(
 
     Distance is exponential with a mean that shrinks with store density in the
     consumer's tier (mean ~ 1/sqrt(density), as for points scattered on a plane),
-    relative to 200 stores split 70/30. Consumers in a tier with no store travel to
-    the other tier's stores from much further away.
+    relative to ``population.reference_stores``. Consumers in a tier with no store travel
+    to the other tier's stores from much further away (``no_local_store_distance_factor``).
     """
     n = traits.size
     nearest = np.full(n, -1, np.int32)
     distance = np.full(n, np.inf, np.float32)
     if len(store_tier) == 0:
         return nearest, distance
-    ref = {0: 140.0, 1: 60.0}  # 200 stores at a 30% tier-3/4 share
-    tier_penalty = {0: 1.0, 1: 2.5}  # county markets are sparser
+    pop = config.population
+    ref = {0: pop.reference_stores.tier12, 1: pop.reference_stores.tier34}
+    tier_penalty = {0: 1.0, 1: pop.tier34_distance_factor}  # county markets are sparser
     for tier in (0, 1):
         who = np.flatnonzero(traits.city_tier == tier)
         candidates = np.flatnonzero(store_tier == tier)
         penalty = 1.0
         if len(candidates) == 0:
             candidates = np.arange(len(store_tier))
-            penalty = 10.0
+            penalty = pop.no_local_store_distance_factor
         density = len(candidates) / ref[tier]
-        mean_km = config.population.mean_store_distance_km * tier_penalty[tier] * penalty
+        mean_km = pop.mean_store_distance_km * tier_penalty[tier] * penalty
         mean_km /= np.sqrt(density)
         nearest[who] = rng.choice(candidates, size=len(who))
         distance[who] = rng.exponential(mean_km, size=len(who))

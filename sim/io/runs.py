@@ -90,6 +90,24 @@ def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Pat
     return out
 
 
+def engine_fingerprint() -> str:
+    """SHA-256 (16 hex) of the ``sim`` package source this process imported.
+
+    Recorded in every run's manifest, so a run folder is known to come from this code (and
+    ``omo run`` may reuse it); the same digest as the sweep store's per-run fingerprint.
+    """
+    import hashlib
+
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def default_run_dir(config: ScenarioConfig, seed: int, root: str | Path = "runs") -> Path:
     """``runs/<scenario>-seed<seed>-<config hash>``: distinct configs never collide."""
     return Path(root) / f"{config.name}-seed{seed}-{config.config_hash()[:8]}"

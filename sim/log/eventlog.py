@@ -8,115 +8,34 @@ purchases, sharing), so "first touchpoint" is the first row of a consumer.
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import numpy as np
 import pyarrow as pa
 
-
-class Event(IntEnum):
-    """Touchpoint and outcome names, as they appear in the ``event`` column."""
-
-    content_view = 0
-    wom_received = 1
-    app_session = 2
-    coupon_claim = 3
-    store_visit = 4
-    purchase_attempt = 5
-    coupon_redeem = 6
-    share = 7
-    member_join = 8
-    coupon_expire = 9
-    lapse = 10
-
-
-class Channel(IntEnum):
-    """Content channels and purchase channels, as in the ``channel`` column."""
-
-    short_video = 0
-    livestream = 1
-    kol = 2
-    ugc = 3
-    online = 4
-    store = 5
-
-
-class Outcome(IntEnum):
-    purchased = 0
-    stockout = 1
-    abandoned = 2
-
-
-#: Events that count as touchpoints in the report's sense (2.4.1).
-TOUCHPOINTS = ("content_view", "app_session", "coupon_claim", "wom_received", "store_visit")
+from sim.log.columns import (  # noqa: F401  (re-exported: the log's vocabulary)
+    BY_NAME,
+    COLUMN_NAMES,
+    COLUMNS,
+    EVENTS,
+    LABELS,
+    SCHEMA,
+    TOUCHPOINTS,
+    Channel,
+    Event,
+    Outcome,
+)
 
 #: ``fulfilled_from`` value for the online warehouse (stores are 0..count-1).
 WAREHOUSE = -2
 NONE = -1
 
-_EVENT_NAMES = [e.name for e in Event]
-_CHANNEL_NAMES = [c.name for c in Channel]
-_OUTCOME_NAMES = [o.name for o in Outcome]
-
-SCHEMA = pa.schema(
-    [
-        pa.field("day", pa.int32(), nullable=False),
-        pa.field("consumer", pa.int64(), nullable=False),
-        pa.field("event", pa.dictionary(pa.int8(), pa.string()), nullable=False),
-        pa.field("channel", pa.dictionary(pa.int8(), pa.string())),
-        pa.field("store", pa.int32(), nullable=False),
-        pa.field("value", pa.float64(), nullable=False),
-        pa.field("coupon", pa.int64(), nullable=False),
-        pa.field("source", pa.int64(), nullable=False),
-        pa.field("outcome", pa.dictionary(pa.int8(), pa.string())),
-        pa.field("sku", pa.int32(), nullable=False),
-        pa.field("fulfilled_from", pa.int32(), nullable=False),
-    ]
-)
-
-_COLUMNS = (
-    "day",
-    "consumer",
-    "event",
-    "channel",
-    "store",
-    "value",
-    "coupon",
-    "source",
-    "outcome",
-    "sku",
-    "fulfilled_from",
-)
-_DTYPES = {
-    "day": np.int32,
-    "consumer": np.int64,
-    "event": np.int8,
-    "channel": np.int8,
-    "store": np.int32,
-    "value": np.float64,
-    "coupon": np.int64,
-    "source": np.int64,
-    "outcome": np.int8,
-    "sku": np.int32,
-    "fulfilled_from": np.int32,
-}
-_DEFAULTS = {
-    "channel": -1,
-    "store": -1,
-    "value": 0.0,
-    "coupon": -1,
-    "source": -1,
-    "outcome": -1,
-    "sku": -1,
-    "fulfilled_from": -1,
-}
+_OPTIONAL = {c.name: c for c in COLUMNS if c.default is not None}
 
 
 class EventLog:
     """Column buffers of the day's events; ``consumer`` holds row indices until export."""
 
     def __init__(self) -> None:
-        self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in _COLUMNS}
+        self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in COLUMN_NAMES}
         self.rows = 0
 
     def add(self, day: int, event: Event, consumers: np.ndarray, **columns) -> None:
@@ -124,37 +43,33 @@ class EventLog:
         n = len(consumers)
         if n == 0:
             return
-        unknown = set(columns) - set(_DEFAULTS)
+        unknown = set(columns) - set(_OPTIONAL)
         if unknown:
             raise ValueError(f"unknown event columns {sorted(unknown)}")
         self._chunks["day"].append(np.full(n, day, np.int32))
         self._chunks["consumer"].append(np.asarray(consumers, np.int64))
         self._chunks["event"].append(np.full(n, int(event), np.int8))
-        for name, default in _DEFAULTS.items():
-            value = columns.get(name, default)
-            arr = np.asarray(value, dtype=_DTYPES[name])
+        for name, column in _OPTIONAL.items():
+            value = columns.get(name, column.default)
+            arr = np.asarray(value, dtype=column.dtype)
             self._chunks[name].append(np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr)
         self.rows += n
 
     def column(self, name: str) -> np.ndarray:
         chunks = self._chunks[name]
-        return np.concatenate(chunks) if chunks else np.empty(0, _DTYPES[name])
+        return np.concatenate(chunks) if chunks else np.empty(0, BY_NAME[name].dtype)
 
     def to_arrow(self, consumer_ids: np.ndarray) -> pa.Table:
         """The log as an Arrow table; ``consumer_ids`` maps row index -> Mesa unique_id."""
-        cols = {name: self.column(name) for name in _COLUMNS}
+        cols = {name: self.column(name) for name in COLUMN_NAMES}
         cols["consumer"] = consumer_ids[cols["consumer"]]
         src = cols["source"]
         cols["source"] = np.where(src >= 0, consumer_ids[np.maximum(src, 0)], -1)
         arrays = []
         for field in SCHEMA:
             data = cols[field.name]
-            if field.name == "event":
-                arrays.append(_dictionary(data, _EVENT_NAMES))
-            elif field.name == "channel":
-                arrays.append(_dictionary(data, _CHANNEL_NAMES))
-            elif field.name == "outcome":
-                arrays.append(_dictionary(data, _OUTCOME_NAMES))
+            if field.name in LABELS:
+                arrays.append(_dictionary(data, LABELS[field.name]))
             else:
                 arrays.append(pa.array(data, type=field.type))
         return pa.Table.from_arrays(arrays, schema=SCHEMA)

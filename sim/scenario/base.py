@@ -22,14 +22,25 @@ the command line can warn (not refuse: a toy scenario is a legitimate thing to r
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.config import ConfigError, read_yaml
 from sim.scenario.relative import is_relative, resolve
 
 #: A chain of bases deeper than this is almost surely a mistake (or a cycle).
 MAX_DEPTH = 10
+
+
+class BaseFileError(ValueError):
+    """A ``base`` that cannot be used; ``problems`` holds one line per fault (field named).
+
+    :func:`sim.scenario.config.load_scenario` turns it into its ``ConfigError``.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 class UncalibratedWarning(UserWarning):
@@ -52,15 +63,22 @@ def _merge(base: dict[str, Any], top: dict[str, Any], where: str, problems: list
     return out
 
 
-def with_base(data: dict[str, Any], path: str | Path, _seen: tuple[Path, ...] = ()) -> dict:
+def with_base(
+    data: dict[str, Any],
+    path: str | Path,
+    read: Callable[[Path], Any],
+    _seen: tuple[Path, ...] = (),
+) -> dict:
     """The scenario mapping of the file at ``path`` merged over its ``base`` (if it names one).
 
     Args:
         data: the file's parsed YAML (a mapping).
         path: the file it came from; ``base`` is resolved relative to its folder.
+        read: reads a YAML file (the project's one YAML reader, passed in so that this
+            module does not import the scenario schema that calls it).
 
     Raises:
-        ConfigError: naming ``base`` with the value, when the base is missing, not a
+        BaseFileError: naming ``base`` with the value, when the base is missing, not a
             mapping, part of a cycle, or when a relative value cannot be resolved.
     """
     if "base" not in data:
@@ -69,26 +87,28 @@ def with_base(data: dict[str, Any], path: str | Path, _seen: tuple[Path, ...] = 
     data = dict(data)
     name = data.pop("base")
     if not isinstance(name, str) or not name:
-        raise ConfigError(
+        raise BaseFileError(
             [f"{path}: base: value {name!r}: a scenario file path, e.g. baseline.yaml"]
         )
     base_path = Path(name) if Path(name).is_absolute() else path.parent / name
     if not base_path.is_file():
-        raise ConfigError(
+        raise BaseFileError(
             [f"{path}: base: value {name!r}: no such scenario file ({base_path}; "
              "paths are relative to this file's folder)"]
         )  # fmt: skip
     chain = (*_seen, path.resolve())
     if base_path.resolve() in chain or len(chain) > MAX_DEPTH:
-        raise ConfigError([f"{path}: base: value {name!r}: bases form a cycle or a chain too deep"])
-    base = read_yaml(base_path) or {}
+        raise BaseFileError(
+            [f"{path}: base: value {name!r}: bases form a cycle or a chain too deep"]
+        )
+    base = read(base_path) or {}
     if not isinstance(base, dict):
-        raise ConfigError([f"{path}: base: {base_path}: a scenario file must hold a mapping"])
-    base = with_base(base, base_path, chain)
+        raise BaseFileError([f"{path}: base: {base_path}: a scenario file must hold a mapping"])
+    base = with_base(base, base_path, read, chain)
     problems: list[str] = []
     merged = _merge(base, data, "", problems)
     if problems:
-        raise ConfigError([f"{path}: {p}" for p in problems])
+        raise BaseFileError([f"{path}: {p}" for p in problems])
     return merged
 
 
@@ -113,6 +133,7 @@ def warn_if_uncalibrated(data: dict[str, Any], path: str | Path) -> None:
 
 __all__ = [
     "MAX_DEPTH",
+    "BaseFileError",
     "UncalibratedWarning",
     "uncalibrated_warning",
     "warn_if_uncalibrated",

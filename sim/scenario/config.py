@@ -228,9 +228,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a scenario file must hold a mapping"])
-    from sim.scenario.base import warn_if_uncalibrated, with_base  # imports this module
+    from sim.scenario.base import BaseFileError, warn_if_uncalibrated, with_base
 
-    data = with_base(data, path)  # `base: other.yaml` merged in
+    try:
+        data = with_base(data, path, read_yaml)  # `base: other.yaml` merged in
+    except BaseFileError as exc:
+        raise ConfigError(exc.problems) from None
     try:
         base = from_dict(data)
     except ConfigError as exc:

@@ -10,12 +10,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.scenario.vocabulary import CONTENT_CHANNELS
+
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Count = Annotated[int, Field(ge=0)]
 
-CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
 REDEEMABLE = ("online", "store", "everywhere")
 
 
@@ -78,6 +79,13 @@ def _default_segments() -> dict[str, Segment]:
     }
 
 
+class ReferenceStores(_Frozen):
+    """Store counts per city tier that the reference distance is quoted for."""
+
+    tier12: Positive = Field(140.0, description="Tier-1/2 stores in the reference network.")
+    tier34: Positive = Field(60.0, description="Tier-3/4 stores in the reference network.")
+
+
 class Population(_Frozen):
     """Who is simulated. ``size`` is the resolution, ``market_size`` the market it stands for."""
 
@@ -97,6 +105,22 @@ class Population(_Frozen):
         "CNY",
         description="ISO 4217 code of the market's money, for labels. Runs count money in "
         "sample units; reports show market money = sample money x market_size / size.",
+    )
+    reference_stores: ReferenceStores = Field(
+        default_factory=ReferenceStores,
+        description="Store counts per tier at which mean_store_distance_km holds; distance "
+        "scales with 1/sqrt(store density).",
+    )
+    tier34_distance_factor: Positive = Field(
+        2.5, description="County markets are sparser: distance multiplier in tier-3/4."
+    )
+    no_local_store_distance_factor: Positive = Field(
+        10.0, description="Distance multiplier for consumers whose tier has no store at all."
+    )
+    trait_concentration: Positive = Field(
+        8.0,
+        description="How tightly individuals' propensities cluster around their segment's "
+        "value (beta concentration; higher = more alike).",
     )
 
     @model_validator(mode="after")
@@ -162,6 +186,14 @@ class Inventory(_Frozen):
         description="When pooled: chance a local stockout is filled from the other channel's "
         "stock in time.",
     )
+    prior_orders_per_consumer_day: NonNegative = Field(
+        0.002,
+        description="Demand assumed per consumer and day before sales are observed (sets "
+        "opening stock).",
+    )
+    demand_smoothing: Probability = Field(
+        0.1, description="Weight of the latest day in the demand estimate (exponential average)."
+    )
 
 
 class ContentChannel(_Frozen):
@@ -182,7 +214,7 @@ def _default_channels() -> dict[str, ContentChannel]:
 class Content(_Frozen):
     """Paid and earned content: budget and mix across channels, targeting, personalisation."""
 
-    channels: dict[Literal["short_video", "livestream", "kol", "ugc"], ContentChannel] = Field(
+    channels: dict[Literal[CONTENT_CHANNELS], ContentChannel] = Field(
         default_factory=_default_channels,
         description="Budget, cost and quality per channel (ugc = KOC / ordinary-user posts).",
     )
@@ -310,6 +342,37 @@ class Behaviour(_Frozen):
     )
     delivery_patience_hours: Positive = Field(
         12.0, description="Delivery time at which online buy odds fall by e."
+    )
+    app_session_weight: NonNegative = Field(
+        0.3, description="Touch weight of an app session (interest added, consideration odds)."
+    )
+    coupon_claim_weight: NonNegative = Field(0.3, description="Touch weight of a coupon claim.")
+    coupon_claim_base: NonNegative = Field(
+        0.5,
+        description="Claim odds scale with this plus price sensitivity (0.5: the least "
+        "price-sensitive claim a third as often as the most).",
+    )
+    wom_touch_factor: NonNegative = Field(
+        0.5, description="A friend's message touches with this times wom_consider_boost."
+    )
+    store_visit_weight: NonNegative = Field(
+        0.5, description="Touch weight of a store visit at experience level 0."
+    )
+    store_visit_experience_weight: NonNegative = Field(
+        0.5, description="Touch weight a visit gains from experience level 0 to 1."
+    )
+    store_pull_base: NonNegative = Field(
+        0.5, description="Store trip appeal at experience level 0 (appeal = this + level)."
+    )
+    share_social_factor: NonNegative = Field(
+        2.0,
+        description="Share odds = share_after_purchase x this x social activity (2: a consumer "
+        "of average social activity 0.5 shares at the base rate).",
+    )
+    targeting_tilt: NonNegative = Field(
+        2.0,
+        description="Under full targeting, reach weight per unit of online propensity (1 - t + "
+        "t x this x propensity).",
     )
 
 

@@ -15,6 +15,7 @@ from sim.io.runs import (  # noqa: F401  (re-exported: a run's result and folder
     RUN_FILES,
     RunResult,
     default_run_dir,
+    engine_fingerprint,
     load_run,
     versions,
     write_run,
@@ -34,7 +35,6 @@ def simulate(
         keep_model: keep the Mesa model on the result, to inspect agents afterwards.
     """
     from sim.measure.kpis import compute_kpis
-    from sim.study.sweep.executors import engine_fingerprint
 
     started = time.perf_counter()
     model = OmnichannelModel(config, rng=seed)

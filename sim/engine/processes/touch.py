@@ -7,22 +7,14 @@ in their weight (how persuasive that touchpoint is).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from sim.engine.context import DayContext
 from sim.engine.state import NEVER
-
-if TYPE_CHECKING:
-    from sim.engine.model import OmnichannelModel
-    from sim.engine.streams import Draws
-
-#: Touch weights of the non-content touchpoints (content uses its channel's quality).
-APP_SESSION_WEIGHT = 0.3
-COUPON_CLAIM_WEIGHT = 0.3
+from sim.engine.streams import Draws
 
 
-def touch(model: OmnichannelModel, who: np.ndarray, weight, draws: Draws, label: str) -> np.ndarray:
+def touch(ctx: DayContext, who: np.ndarray, weight, draws: Draws, label: str) -> np.ndarray:
     """Apply touchpoints of the given weight (scalar or per-row) to consumers ``who``.
 
     Interest grows by the touch's weight; consideration starts with chance
@@ -35,7 +27,7 @@ def touch(model: OmnichannelModel, who: np.ndarray, weight, draws: Draws, label:
     """
     if len(who) == 0:
         return np.zeros(0, np.float32)
-    s, b = model.state, model.config.behaviour
+    s, b = ctx.state, ctx.config.behaviour
     novelty = np.power(np.float32(b.response_wearout), s.touches[who]).astype(np.float32)
     np.add.at(s.touches, who, 1)
     s.aware[who] = True
@@ -48,7 +40,7 @@ def touch(model: OmnichannelModel, who: np.ndarray, weight, draws: Draws, label:
 
 
 def plan_visits(
-    model: OmnichannelModel,
+    ctx: DayContext,
     who: np.ndarray,
     chance,
     day: int,
@@ -70,24 +62,24 @@ def plan_visits(
     if len(who) == 0 or np.all(np.asarray(chance) <= 0):
         return
     first = day if earliest is None else earliest
-    s = model.state
-    hit = draws.bernoulli(who, chance * model.visit_access[who], f"visit:{label}")
-    delay = draws.geometric(who, model.config.behaviour.visit_delay_days, f"delay:{label}")
+    s = ctx.state
+    hit = draws.bernoulli(who, chance * ctx.policy.visit_access[who], f"visit:{label}")
+    delay = draws.geometric(who, ctx.config.behaviour.visit_delay_days, f"delay:{label}")
     go = hit & (s.planned_visit_day[who] < first)
     s.planned_visit_day[who[go]] = (first + delay[go]).astype(np.int32)
 
 
-def buy_odds(model: OmnichannelModel, who: np.ndarray, base: float) -> np.ndarray:
+def buy_odds(ctx: DayContext, who: np.ndarray, base: float) -> np.ndarray:
     """Chance that a considering prospect buys at this opportunity.
 
     Rises with accumulated interest (1 - e^-interest), and with a coupon in hand for
     the price-sensitive, in proportion to the coupon's value as a share of the mean
     basket (``coupon_purchase_lift`` is the lift of a coupon worth 10% of it).
     """
-    s, b = model.state, model.config.behaviour
+    s, b = ctx.state, ctx.config.behaviour
     p = base * (1.0 - np.exp(-s.interest[who]))
     discount = np.where(s.coupon_id[who] != NEVER, s.coupon_value[who] / b.basket_mean, 0.0)
-    lift = b.coupon_purchase_lift * model.traits.price_sensitivity[who] * (discount / 0.1)
+    lift = b.coupon_purchase_lift * ctx.traits.price_sensitivity[who] * (discount / 0.1)
     p = p * (1.0 + lift)
     return np.minimum(p, 1.0)
 

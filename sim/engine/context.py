@@ -1,0 +1,108 @@
+"""The day context: everything the touchpoint processes share, and nothing else.
+
+Processes are functions of a :class:`DayContext` and the day. They never see the Mesa
+model, so a process can be tested on a dozen consumers built by hand
+(:func:`sim.engine.context.DayContext.build` does it from a scenario and columns), and the
+model is free to be a Mesa citizen without the processes depending on it.
+
+Random numbers come only from ``streams`` (keyed per consumer, see
+:mod:`sim.engine.streams`): never from Mesa's ``model.rng``/``model.random``, which would
+break common random numbers between the arms of a comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine.coupons import CouponBook
+from sim.engine.inventory import Inventory
+from sim.engine.network import SocialGraph
+from sim.engine.policy import Policy, derive_policy
+from sim.engine.population import Traits
+from sim.engine.state import ConsumerState
+from sim.engine.streams import Streams
+from sim.engine.tally import DayTally
+from sim.log.eventlog import EventLog
+from sim.scenario.config import ScenarioConfig
+
+_EMPTY = np.empty(0, np.int64)
+
+
+@dataclass
+class Today:
+    """What one process hands to the next within a day; cleared at the start of each day.
+
+    Attributes:
+        online_attempts: consumers trying to order online today (app buyers and missions).
+        store_attempts: consumers trying to buy in store today.
+        buyers: consumers whose attempt ended in a purchase, in checkout order.
+        bought_in: the channel code (:class:`sim.log.eventlog.Channel`) of each purchase.
+        stock_demand: units wanted per (location, item) today, stockouts included.
+    """
+
+    online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
+    store_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
+    buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
+    bought_in: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
+    stock_demand: np.ndarray | None = None
+
+
+@dataclass
+class DayContext:
+    """What processes share: the market, its state, the strategy in force, the records.
+
+    Attributes:
+        config: the scenario in force today (replaced by scheduled policy changes).
+        policy: chances derived from ``config`` (see :mod:`sim.engine.policy`).
+        traits: consumers' fixed traits.
+        state: consumers' journey state (changed by processes).
+        graph: who is friends with whom.
+        nearest_store: each consumer's store (-1: none).
+        store_distance_km: the distance to it.
+        inventory: stock by location and item.
+        coupons: the coupon budget spent and coupon ids.
+        streams: keyed random numbers, the only source of randomness for processes.
+        log: the event log (processes append rows).
+        tally: the day's running totals for the daily table.
+        today: what processes hand each other within the day.
+        scale: market consumers per simulated consumer (money in market units).
+    """
+
+    config: ScenarioConfig
+    policy: Policy
+    traits: Traits
+    state: ConsumerState
+    graph: SocialGraph
+    nearest_store: np.ndarray
+    store_distance_km: np.ndarray
+    inventory: Inventory
+    coupons: CouponBook
+    streams: Streams
+    log: EventLog
+    tally: DayTally
+    scale: float
+    today: Today = field(default_factory=Today)
+    rows: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows = np.arange(self.size, dtype=np.int64)  # every consumer's row index
+
+    @property
+    def size(self) -> int:
+        """Simulated consumers."""
+        return self.traits.size
+
+    def change_policy(self, config: ScenarioConfig) -> None:
+        """Put a new strategy in force: re-derive chances and the stock policy."""
+        self.config = config
+        self.policy = derive_policy(
+            config, self.traits, self.nearest_store, self.store_distance_km, self.scale
+        )
+        self.inventory.set_policy(config.inventory)
+
+    def start_day(self) -> None:
+        """Clear the day's hand-overs and totals."""
+        self.tally.reset()
+        self.today = Today(stock_demand=np.zeros(self.inventory.stock.shape, np.float64))

@@ -1,0 +1,68 @@
+"""App and mini-program sessions, with coupon claims; first online orders and missions.
+
+A session is a touchpoint; a considering prospect may order in it (slower delivery puts
+some off), and a customer with an online repeat-purchase mission orders. Both become the
+day's online purchase attempts, resolved at :mod:`.checkout`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.context import DayContext
+from sim.engine.processes.coupons import give_coupons, within_budget
+from sim.engine.processes.touch import buy_odds, plan_visits, touch, unique
+from sim.engine.state import NEVER, Mission
+from sim.engine.streams import Source
+from sim.log.eventlog import Channel, Event
+
+
+def app_sessions(ctx: DayContext, day: int) -> None:
+    """Open the app: browse, claim coupons, and (some) order; sets today's online attempts."""
+    draws = ctx.streams.draws(Source.app, day)
+    s, b, tr = ctx.state, ctx.config.behaviour, ctx.traits
+    eligible = np.flatnonzero(s.aware & ~s.lapsed)
+    engaged = np.minimum(1.0, s.interest[eligible] + (s.purchases[eligible] > 0))
+    p = b.app_session_rate * tr.online_propensity[eligible] * engaged
+    browsing = eligible[draws.bernoulli(eligible, p, "session")]
+    on_mission = np.flatnonzero(s.mission == Mission.online)
+    sessions = unique(np.concatenate([browsing, on_mission]))
+    if len(sessions) == 0:
+        ctx.today.online_attempts = sessions
+        return
+    ctx.log.add(day, Event.app_session, sessions)
+    ctx.tally.app_sessions += len(sessions)
+    s.used_online[sessions] = True
+    touch(ctx, sessions, b.app_session_weight, draws, "session")
+    claim_coupons(ctx, day, sessions)
+    prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
+    delivery = ctx.policy.delivery_factor[tr.city_tier[prospects]]
+    p_buy = buy_odds(ctx, prospects, b.buy_online_per_session) * delivery
+    buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_online")]
+    missions = sessions[s.mission[sessions] == Mission.online]
+    ctx.today.online_attempts = np.concatenate([buyers, missions])
+
+
+def claim_coupons(ctx: DayContext, day: int, sessions: np.ndarray) -> None:
+    """Price-sensitive app users claim a coupon while the budget lasts."""
+    policy = ctx.config.coupons
+    if not policy.enabled:
+        return
+    draws = ctx.streams.draws(Source.coupons, day)
+    s, b = ctx.state, ctx.config.behaviour
+    free = sessions[s.coupon_id[sessions] == NEVER]
+    p = b.coupon_claim_per_session * (b.coupon_claim_base + ctx.traits.price_sensitivity[free])
+    claimants = free[draws.bernoulli(free, p, "claim")]
+    claimants = within_budget(ctx, claimants, policy.value)
+    if len(claimants) == 0:
+        return
+    ids = give_coupons(ctx, claimants, policy.value, day)
+    ctx.log.add(
+        day, Event.coupon_claim, claimants, channel=Channel.online, value=policy.value, coupon=ids
+    )
+    novelty = touch(ctx, claimants, b.coupon_claim_weight, draws, "claim")
+    if policy.redeemable_in in ("store", "everywhere"):
+        # Store-going customers answer the coupon's pull to the store; for everyone
+        # else it is one more prompt, and prompts wear out.
+        pull = b.coupon_store_pull * np.where(s.used_store[claimants], 1.0, novelty)
+        plan_visits(ctx, claimants, pull, day, draws, "coupon")

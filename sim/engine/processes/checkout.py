@@ -1,0 +1,218 @@
+"""Checkout: the day's purchase attempts resolved against stock and coupons.
+
+The steps, as at a real checkout: shoppers arrive in a keyed random order; each wants
+one item; a coupon not valid in this channel may make the shopper walk away; the item
+is looked for on the shelf (or in the warehouse), and a stockout may be filled from the
+partner location; the basket is paid, a valid coupon redeemed; the shopper's record is
+updated; and a brand that looked inconsistent may lose the customer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtri
+
+from sim.engine.context import DayContext
+from sim.engine.processes.touch import unique
+from sim.engine.state import NEVER, Mission
+from sim.engine.streams import Draws, Source
+from sim.log.eventlog import NONE, WAREHOUSE, Channel, Event, Outcome
+
+
+@dataclass
+class Attempts:
+    """The day's purchase attempts in arrival order, one entry per attempt."""
+
+    who: np.ndarray
+    channel: np.ndarray
+    in_store: np.ndarray
+    draws: Draws
+
+    def uniform(self, label: str) -> np.ndarray:
+        """Keyed per consumer and channel (a consumer may try both channels in a day)."""
+        return np.where(
+            self.in_store,
+            self.draws.uniform(self.who, f"{label}:store"),
+            self.draws.uniform(self.who, f"{label}:online"),
+        )
+
+
+def checkout(ctx: DayContext, day: int) -> None:
+    """Resolve today's online and store attempts; sets today's buyers and their channels."""
+    online, store = ctx.today.online_attempts, ctx.today.store_attempts
+    who = np.concatenate([online, store])
+    channel = np.concatenate(
+        [np.full(len(online), Channel.online, np.int8), np.full(len(store), Channel.store, np.int8)]
+    )
+    if len(who) == 0:
+        ctx.today.buyers, ctx.today.bought_in = who, channel
+        return
+    draws = ctx.streams.draws(Source.purchases, day)
+    first = Attempts(who, channel, channel == Channel.store, draws)
+    order = np.argsort(first.uniform("arrival"), kind="stable")  # arrival at the shelves
+    a = Attempts(who[order], channel[order], first.in_store[order], draws)
+    _resolve(ctx, day, a)
+
+
+def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
+    cfg, s, inv = ctx.config, ctx.state, ctx.inventory
+    sku = inv.skus_for(a.uniform("sku"))
+    location = np.where(a.in_store, ctx.nearest_store[a.who], inv.warehouse).astype(np.int64)
+
+    coupon = s.coupon_id[a.who]
+    holds = coupon != NEVER
+    redeemable = cfg.coupons.redeemable_in
+    valid_here = (redeemable == "everywhere") | ((redeemable == "store") == a.in_store)
+    conflict = holds & ~valid_here
+    abandon = conflict & (a.uniform("abandon") < cfg.behaviour.coupon_conflict_abandonment)
+    value = _basket_values(ctx, a)
+
+    ctx.today.stock_demand += inv.demand_counts(location, sku)
+    buys, shelf, served_from = _take_stock(ctx, a, location, sku, abandon)
+    outcome = np.where(
+        buys, Outcome.purchased, np.where(shelf & abandon, Outcome.abandoned, Outcome.stockout)
+    ).astype(np.int8)
+    redeem = _redeemed(a.who, buys & holds & valid_here & (value >= cfg.coupons.threshold))
+    ctx.log.add(
+        day,
+        Event.purchase_attempt,
+        a.who,
+        channel=a.channel,
+        store=np.where(a.in_store, location, NONE),
+        value=np.where(buys, value, 0.0),
+        coupon=coupon,
+        outcome=outcome,
+        sku=sku,
+        fulfilled_from=np.where(served_from == inv.warehouse, WAREHOUSE, served_from),
+    )
+    if redeem.any():
+        ctx.log.add(
+            day,
+            Event.coupon_redeem,
+            a.who[redeem],
+            channel=a.channel[redeem],
+            store=np.where(a.in_store[redeem], location[redeem], NONE),
+            value=s.coupon_value[a.who[redeem]],
+            coupon=coupon[redeem],
+        )
+    _tally(ctx, a.channel, buys, value, outcome, s.coupon_value[a.who[redeem]])
+    s.coupon_id[a.who[redeem]] = NEVER
+    s.coupon_value[a.who[redeem]] = 0.0
+    s.coupon_expiry[a.who[redeem]] = NEVER
+    s.mission[a.who] = Mission.none
+    _record_purchases(ctx, day, a.who[buys], a.channel[buys])
+    _inconsistency_lapse(ctx, day, a, conflict)
+
+
+def _basket_values(ctx: DayContext, a: Attempts) -> np.ndarray:
+    """Order values: log-normal around the segment's basket, larger for omnichannel customers.
+
+    Omnichannel: both channels used once this trip is counted.
+    """
+    s, b = ctx.state, ctx.config.behaviour
+    omni = (s.used_online[a.who] | ~a.in_store) & (s.used_store[a.who] | a.in_store)
+    z = ndtri(np.clip(a.uniform("basket"), 1e-300, 1.0 - 2**-53))
+    noise = np.exp(-0.5 * b.basket_sigma**2 + b.basket_sigma * z)
+    value = b.basket_mean * ctx.traits.basket_multiplier[a.who] * noise
+    return value * (1.0 + b.omnichannel_basket_uplift * omni)
+
+
+def _take_stock(
+    ctx: DayContext, a: Attempts, location: np.ndarray, sku: np.ndarray, abandon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who gets the item, whether their shelf had it, and where it came from.
+
+    Shoppers who will abandon over the coupon do not hold a unit in the queue; they
+    still see whether the shelf had the item (an empty shelf is a stockout first). A
+    stockout may be filled from the partner location (store <-> warehouse) with chance
+    :func:`fill_rate`.
+    """
+    inv = ctx.inventory
+    shelf = np.zeros(len(a.who), bool)
+    keep = ~abandon
+    shelf[keep] = inv.check(location[keep], sku[keep])
+    shelf[abandon] = inv.stock[location[abandon], sku[abandon]] > 0
+    buys = shelf & ~abandon
+    inv.take(location[buys], sku[buys])
+    served_from = np.where(buys, location, NONE)
+    partner = np.where(a.in_store, inv.warehouse, ctx.nearest_store[a.who])
+    retry = ~shelf & ~abandon & (partner >= 0)
+    retry &= a.uniform("pooled_fill") < fill_rate(ctx, a.in_store)
+    if retry.any():
+        idx = np.flatnonzero(retry)
+        ok = idx[inv.check(partner[idx], sku[idx])]
+        inv.take(partner[ok], sku[ok])
+        buys[ok] = True
+        served_from[ok] = partner[ok]
+    return buys, shelf, served_from
+
+
+def fill_rate(ctx: DayContext, in_store: np.ndarray) -> np.ndarray:
+    """Chance a local stockout is filled elsewhere: pooling, or ordering online in store."""
+    cfg = ctx.config
+    pooled = cfg.inventory.pooled_fill_rate if cfg.inventory.mode == "pooled" else 0.0
+    store_rate = 1.0 if cfg.stores.online_order_area else pooled
+    return np.where(in_store, store_rate, pooled)
+
+
+def _redeemed(who: np.ndarray, eligible: np.ndarray) -> np.ndarray:
+    """A coupon is used once, even by someone buying twice in a day: their first purchase."""
+    redeem = eligible.copy()
+    if redeem.any():
+        idx = np.flatnonzero(redeem)
+        _, first = np.unique(who[idx], return_index=True)
+        redeem[:] = False
+        redeem[idx[first]] = True
+    return redeem
+
+
+def _record_purchases(ctx: DayContext, day: int, buyers: np.ndarray, bought_in: np.ndarray):
+    s = ctx.state
+    first = s.purchases[buyers] == 0
+    s.first_purchase_day[buyers[first]] = day
+    np.add.at(s.purchases, buyers, 1)
+    s.last_purchase_day[buyers] = day
+    online = buyers[bought_in == Channel.online]
+    s.used_online[online] = True
+    np.add.at(s.online_orders, online, 1)
+    ctx.today.buyers, ctx.today.bought_in = buyers, bought_in
+
+
+def _inconsistency_lapse(ctx: DayContext, day: int, a: Attempts, conflict: np.ndarray) -> None:
+    """Customers who meet an inconsistent brand may drift away (report 5.5.3: -15% repurchase).
+
+    Checked after the day's purchases, so a first purchase marred by inconsistency
+    (a store price above the online one, say) can already cost the repeat business.
+
+    Inconsistent: lagging store prices for someone who knows the online price, a coupon
+    refused in this channel, or points not recognised outside the channel joined in.
+    """
+    cfg, s, who = ctx.config, ctx.state, a.who
+    bad = conflict.copy()
+    if not cfg.consistency.price_consistent:
+        bad |= a.in_store & s.used_online[who]
+    if not cfg.membership.unified:
+        here = np.where(a.in_store, Mission.store, Mission.online)
+        bad |= s.member[who] & (s.member_channel[who] != here)
+    customers = s.purchases[who] > 0
+    u = a.uniform("inconsistency")
+    hit = unique(who[bad & customers & ~s.lapsed[who] & (u < cfg.behaviour.inconsistency_lapse)])
+    if len(hit):
+        s.lapsed[hit] = True
+        ctx.log.add(day, Event.lapse, hit)
+
+
+def _tally(ctx: DayContext, channel, buys, value, outcome, redeemed_value) -> None:
+    t = ctx.tally
+    online = channel == Channel.online
+    t.purchase_attempts += len(channel)
+    t.orders_online += int(np.sum(buys & online))
+    t.orders_store += int(np.sum(buys & ~online))
+    t.revenue_online += float(np.sum(value[buys & online]))
+    t.revenue_store += float(np.sum(value[buys & ~online]))
+    t.stockouts += int(np.sum(outcome == Outcome.stockout))
+    t.abandoned += int(np.sum(outcome == Outcome.abandoned))
+    t.coupon_redemptions += len(redeemed_value)
+    t.coupon_cost += float(np.sum(redeemed_value))

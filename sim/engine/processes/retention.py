@@ -1,0 +1,55 @@
+"""Repeat business: needs to rebuy become missions, member events, and lapse."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.context import DayContext
+from sim.engine.state import Mission
+from sim.engine.streams import Source
+from sim.log.eventlog import Event
+
+
+def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
+    """Customers' needs to rebuy become tomorrow's missions; some customers lapse.
+
+    Members rebuy more often (``member_repurchase_boost``) and are invited to member
+    events at their store. A mission goes online or to the store by habit: the share
+    of past orders placed online, weighted by ``channel_habit``, against a prior of
+    online propensity times delivery speed.
+    """
+    if day + 1 >= ctx.config.horizon_days:
+        return
+    draws = ctx.streams.draws(Source.retention, day)
+    s, b, tr = ctx.state, ctx.config.behaviour, ctx.traits
+    active = np.flatnonzero((s.purchases > 0) & ~s.lapsed)
+    if len(active) == 0:
+        return
+    idle = active[s.mission[active] == Mission.none]
+    hazard = b.repurchase_rate * (1.0 + b.member_repurchase_boost * s.member[idle])
+    needy = idle[draws.bernoulli(idle, hazard, "need")]
+    prior = tr.online_propensity[needy] * ctx.policy.delivery_factor[tr.city_tier[needy]]
+    habit = b.channel_habit
+    online_odds = (habit * s.online_orders[needy] + prior) / (habit * s.purchases[needy] + 1.0)
+    # Someone who has never set foot in the store does not go there out of habit; store
+    # trips for them come from prompts (sparks, coupons, pick-up, member events).
+    online_odds = np.where(s.used_store[needy], online_odds, 1.0)
+    has_store = ctx.nearest_store[needy] >= 0
+    go_online = ~has_store | draws.bernoulli(needy, online_odds, "channel")
+    s.mission[needy[go_online]] = Mission.online
+    to_store = needy[~go_online]
+    s.mission[to_store] = Mission.store
+    s.planned_visit_day[to_store] = day + 1
+
+    members = active[s.member[active] & (ctx.nearest_store[active] >= 0)]
+    rate = ctx.config.membership.member_events_per_month / 30.0
+    access = ctx.policy.visit_access[members]
+    invited = members[draws.bernoulli(members, rate * access, "event")]
+    later = s.planned_visit_day[invited] <= day
+    s.planned_visit_day[invited[later]] = day + 1
+
+    lapsing = active[draws.bernoulli(active, b.lapse_rate, "lapse")]
+    if len(lapsing):
+        s.lapsed[lapsing] = True
+        s.mission[lapsing] = Mission.none
+        ctx.log.add(day, Event.lapse, lapsing)

@@ -1,0 +1,147 @@
+"""The event log's vocabulary, declared once: its columns, its events and their codes.
+
+:data:`COLUMNS` is the table every other list derives from: the Arrow schema, the
+numpy buffers of :class:`~sim.log.eventlog.EventLog`, the defaults of columns an event
+does not set, and the README's event-log table. :data:`EVENTS` does the same for the
+``event`` column's values. Add a column or an event here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+import pyarrow as pa
+
+from sim.scenario.vocabulary import CONTENT_CHANNELS, PURCHASE_CHANNELS
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the event log.
+
+    Attributes:
+        name: the column name in ``events.parquet``.
+        dtype: the numpy type of its buffer (codes for dictionary columns).
+        arrow: the Arrow type in the file.
+        default: the value of rows whose event does not set it (None: every row sets it).
+        meaning: what it holds, for the README.
+    """
+
+    name: str
+    dtype: type
+    arrow: pa.DataType
+    default: object
+    meaning: str
+
+    @property
+    def nullable(self) -> bool:
+        """Optional label columns are null where unset; number columns use -1 instead."""
+        return pa.types.is_dictionary(self.arrow) and self.default is not None
+
+
+_LABEL = pa.dictionary(pa.int8(), pa.string())
+
+#: The event log's columns, in file order.
+COLUMNS: tuple[Column, ...] = (
+    Column("day", np.int32, pa.int32(), None, "Day of the event, 0 .. horizon_days - 1."),
+    Column("consumer", np.int64, pa.int64(), None, "The consumer (their Mesa agent id)."),
+    Column("event", np.int8, _LABEL, None, "What happened (see the events table)."),
+    Column(
+        "channel",
+        np.int8,
+        _LABEL,
+        -1,
+        "Content channel of a view; online/store for app coupons, attempts, redemptions, joins.",
+    ),
+    Column("store", np.int32, pa.int32(), -1, "Store visited or bought in (-1: none)."),
+    Column(
+        "value",
+        np.float64,
+        pa.float64(),
+        0.0,
+        "Order value of a purchase (0 if none), face value of a coupon; sample money.",
+    ),
+    Column("coupon", np.int64, pa.int64(), -1, "Coupon id claimed, held, redeemed or expired."),
+    Column(
+        "source",
+        np.int64,
+        pa.int64(),
+        -1,
+        "The friend who sent a word-of-mouth message or referral coupon (-1: none).",
+    ),
+    Column(
+        "outcome",
+        np.int8,
+        _LABEL,
+        -1,
+        "Of a purchase attempt (and a refused coupon): purchased, stockout or abandoned.",
+    ),
+    Column("sku", np.int32, pa.int32(), -1, "Item wanted by a purchase attempt."),
+    Column(
+        "fulfilled_from",
+        np.int32,
+        pa.int32(),
+        -1,
+        "Where a purchase was served from: a store id, -2 the online warehouse, -1 not served.",
+    ),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
+BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+
+#: (event, meaning, touchpoint?) in code order. Append new events at the end.
+EVENTS: tuple[tuple[str, str, bool], ...] = (
+    ("content_view", "Reached by a content channel (short video, livestream, KOL, UGC).", True),
+    ("wom_received", "Heard about the brand from a friend who shared (`source`).", True),
+    ("app_session", "Opened the app or mini-program.", True),
+    ("coupon_claim", "Got a coupon: claimed in the app, or a referral coupon (`source`).", True),
+    ("store_visit", "Visited their nearest store.", True),
+    ("purchase_attempt", "Tried to buy one item online or in store (see `outcome`).", False),
+    ("coupon_redeem", "Used a coupon on a purchase.", False),
+    ("share", "Shared a purchase with friends.", False),
+    ("member_join", "Joined the membership (`channel`: where).", False),
+    ("coupon_expire", "A coupon lapsed unused.", False),
+    ("lapse", "Drifted away from the brand (no more repeat purchases).", False),
+)
+
+Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])
+Event.__doc__ = "Touchpoint and outcome names, as they appear in the ``event`` column."
+
+Channel = IntEnum("Channel", [(n, i) for i, n in enumerate(CONTENT_CHANNELS + PURCHASE_CHANNELS)])
+Channel.__doc__ = "Content channels and purchase channels, as in the ``channel`` column."
+
+
+class Outcome(IntEnum):
+    """How a purchase attempt ended."""
+
+    purchased = 0
+    stockout = 1
+    abandoned = 2
+
+
+#: Events that count as touchpoints in the report's sense (2.4.1).
+TOUCHPOINTS: tuple[str, ...] = tuple(name for name, _, touch in EVENTS if touch)
+
+#: Labels of each dictionary column, by code.
+LABELS: dict[str, list[str]] = {
+    "event": [e.name for e in Event],
+    "channel": [c.name for c in Channel],
+    "outcome": [o.name for o in Outcome],
+}
+
+SCHEMA = pa.schema([pa.field(c.name, c.arrow, nullable=c.nullable) for c in COLUMNS])
+
+
+def markdown_tables() -> str:
+    """The README's tables of event-log columns and events, generated from this module."""
+    lines = ["| column | type | unset | meaning |", "|---|---|---|---|"]
+    for c in COLUMNS:
+        unset = "always set" if c.default is None else ("null" if c.nullable else str(c.default))
+        kind = "label (text)" if pa.types.is_dictionary(c.arrow) else str(c.arrow)
+        lines.append(f"| `{c.name}` | {kind} | {unset} | {c.meaning} |")
+    lines += ["", "| event | touchpoint | meaning |", "|---|---|---|"]
+    for name, meaning, touch in EVENTS:
+        lines.append(f"| `{name}` | {'yes' if touch else ''} | {meaning} |")
+    return "\n".join(lines)
