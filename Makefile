@@ -4,7 +4,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install browser demo test lint format bench clean
+.PHONY: install browser demo test check lint format bench clean
 
 $(BIN)/omo: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)"; exit 2; }
@@ -30,6 +30,11 @@ demo: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The inner loop: lint and the fast unit tests (engine processes, log, KPIs, architecture).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest tests/engine/processes tests/measure tests/test_kpis.py tests/test_architecture.py tests/test_eventlog.py tests/test_streams.py
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -322,31 +322,37 @@ def test_coupon_redemption_rate_uses_distinct_ids():
     assert coupon_redemption_rate(log(rows)) == 0.5
 
 
+def refused(day, c, channel, coupon, outcome):
+    return row(day, c, "coupon_refused", channel, 20.0, coupon=coupon, outcome=outcome)
+
+
 def _conflict_log():
-    # coupon-holding store attempts: abandoned, purchased, abandoned; one without coupon
-    # (abandoned); coupon-holding online attempts: abandoned, purchased
-    rows = [buy(0, 1, value=0, coupon=1, outcome="abandoned"), buy(0, 2, coupon=2)]
-    rows += [buy(0, 3, value=0, coupon=3, outcome="abandoned")]
+    # refused coupons: store attempts abandoned, purchased, abandoned; an online one stocked
+    # out. Coupon holders whose coupon was accepted (c5, abandoned for want of stock later)
+    # and an attempt without a coupon (c4, abandoned) are not refusals.
+    rows = [
+        refused(0, 1, "store", 1, "abandoned"),
+        buy(0, 1, value=0, coupon=1, outcome="abandoned"),
+    ]
+    rows += [refused(0, 2, "store", 2, "purchased"), buy(0, 2, coupon=2)]
+    rows += [
+        refused(0, 3, "store", 3, "abandoned"),
+        buy(0, 3, value=0, coupon=3, outcome="abandoned"),
+    ]
+    rows += [refused(0, 6, "online", 6, "stockout"), buy(0, 6, "online", 0, 6, "stockout")]
     rows += [buy(0, 4, value=0, outcome="abandoned")]
     rows += [buy(0, 5, "online", value=0, coupon=5, outcome="abandoned")]
-    rows += [buy(0, 6, "online", coupon=6)]
     return log(rows)
 
 
-def test_conflict_abandonment_online_only_coupons_looks_at_store_attempts():
-    # store attempts holding a coupon: 3, of which 2 abandoned -> 2/3
-    assert coupon_conflict_abandonment(_conflict_log(), "online") == pytest.approx(2 / 3)
+def test_conflict_abandonment_is_the_abandoned_share_of_refused_coupons():
+    # 4 refusals, 2 abandoned -> 1/2; non-refused attempts do not count, abandoned or not
+    assert coupon_conflict_abandonment(_conflict_log()) == 0.5
 
 
-def test_conflict_abandonment_store_only_coupons_looks_at_online_attempts():
-    # online attempts holding a coupon: 2, of which 1 abandoned -> 1/2
-    assert coupon_conflict_abandonment(_conflict_log(), "store") == 0.5
-
-
-def test_conflict_abandonment_is_nan_everywhere_and_rejects_unknown_channels():
-    assert math.isnan(coupon_conflict_abandonment(_conflict_log(), "everywhere"))
-    with pytest.raises(ValueError, match="allowed"):
-        coupon_conflict_abandonment(_conflict_log(), "app")
+def test_conflict_abandonment_is_nan_when_no_coupon_was_refused():
+    rows = [buy(0, 1, value=0, coupon=1, outcome="abandoned"), buy(0, 2, coupon=2)]
+    assert math.isnan(coupon_conflict_abandonment(log(rows)))
 
 
 # --- compute_kpis --------------------------------------------------------------------------
@@ -429,11 +435,9 @@ def test_referrer_needs_share_and_a_recipient_purchase_after_the_message():
     assert referrers(EventFrame.from_events(log(rows))).sum() == 0
 
 
-def test_compute_kpis_adds_conflict_abandonment_only_when_asked():
-    events = _conflict_log()
-    assert "coupon_conflict_abandonment" not in compute_kpis(events, people(7), 10)
-    out = compute_kpis(events, people(7), 10, redeemable_in="online")
-    assert out["coupon_conflict_abandonment"] == pytest.approx(2 / 3)
+def test_compute_kpis_reads_conflict_abandonment_from_the_log():
+    out = compute_kpis(_conflict_log(), people(7), 10)
+    assert out["coupon_conflict_abandonment"] == 0.5
 
 
 def test_compute_kpis_same_for_categorical_string_and_object_columns():

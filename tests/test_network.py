@@ -110,7 +110,7 @@ def test_random_friends_are_friends():
     """random_friends draws per_person real friends per sender; friendless send nothing."""
     graph = small_world(Network(mean_degree=6), traits_for(300), np.random.default_rng(2))
     who = np.arange(0, 300, 7)
-    senders, receivers = graph.random_friends(who, 3, Draws(0, Source.wom, 0))
+    senders, receivers = graph.random_friends(who, 3, Draws(0, Source.sharing, 0))
     assert len(senders) == 3 * len(who)
     a = adjacency(graph)
     assert np.all(np.asarray(a[senders, receivers]).ravel() == 1)

@@ -94,6 +94,40 @@ class DayContext:
         """Simulated consumers."""
         return self.traits.size
 
+    @classmethod
+    def create(
+        cls,
+        config: ScenarioConfig,
+        traits: Traits,
+        nearest_store: np.ndarray,
+        store_distance_km: np.ndarray,
+        graph: SocialGraph,
+        streams: Streams,
+    ) -> DayContext:
+        """A fresh market on day 0: nobody aware, stock at its opening level, no coupons.
+
+        The model builds its context this way, and so can a test, from a dozen consumers'
+        traits written by hand.
+        """
+        size = traits.size
+        scale = config.population.market_size / size
+        catchment = np.bincount(nearest_store[nearest_store >= 0], minlength=config.stores.count)
+        return cls(
+            config=config,
+            policy=derive_policy(config, traits, nearest_store, store_distance_km, scale),
+            traits=traits,
+            state=ConsumerState(size),
+            graph=graph,
+            nearest_store=nearest_store,
+            store_distance_km=store_distance_km,
+            inventory=Inventory(config.inventory, catchment, float(size)),
+            coupons=CouponBook(scale),
+            streams=streams,
+            log=EventLog(),
+            tally=DayTally(),
+            scale=scale,
+        )
+
     def change_policy(self, config: ScenarioConfig) -> None:
         """Put a new strategy in force: re-derive chances and the stock policy."""
         self.config = config

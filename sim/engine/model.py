@@ -19,16 +19,11 @@ import pyarrow as pa
 
 from sim.engine.agents import Consumer, Store
 from sim.engine.context import DayContext
-from sim.engine.coupons import CouponBook
-from sim.engine.inventory import Inventory
 from sim.engine.network import small_world
-from sim.engine.policy import derive_policy
 from sim.engine.population import assign_nearest_store, draw_traits, place_stores
 from sim.engine.processes import PROCESSES
-from sim.engine.state import ConsumerState
 from sim.engine.streams import Source, Streams
-from sim.engine.tally import TALLY_FIELDS, DayTally
-from sim.log.eventlog import EventLog
+from sim.engine.tally import TALLY_FIELDS
 from sim.scenario.config import ScenarioConfig, ScheduledChange, with_overrides
 from sim.scenario.vocabulary import CITY_TIERS
 
@@ -71,22 +66,7 @@ class OmnichannelModel(mesa.Model):
         self.stores = [Store(self, i, int(t)) for i, t in enumerate(self.store_tier)]
         nearest, distance = assign_nearest_store(config, traits, self.store_tier, store_rng)
         graph = small_world(config.network, traits, self.streams.get(Source.network))
-        catchment = np.bincount(nearest[nearest >= 0], minlength=config.stores.count)
-        self.ctx = DayContext(
-            config=config,
-            policy=derive_policy(config, traits, nearest, distance, self.scale),
-            traits=traits,
-            state=ConsumerState(self.size),
-            graph=graph,
-            nearest_store=nearest,
-            store_distance_km=distance,
-            inventory=Inventory(config.inventory, catchment, float(self.size)),
-            coupons=CouponBook(self.scale),
-            streams=self.streams,
-            log=EventLog(),
-            tally=DayTally(),
-            scale=self.scale,
-        )
+        self.ctx = DayContext.create(config, traits, nearest, distance, graph, self.streams)
         self._ledger_opening: list[np.ndarray] = []
         self._ledger_sold: list[np.ndarray] = []
         self.policy_changes: list[dict[str, Any]] = []

@@ -24,19 +24,20 @@ from scipy.special import ndtri
 
 
 class Source(IntEnum):
-    """Sources of randomness. Append new ones at the end: reordering changes every run."""
+    """Sources of randomness. Append new ones at the end: renumbering changes every run.
+
+    Codes 4, 9 and 10 were word of mouth, basket and inventory, never used; they stay
+    free so no draw of an older run changes meaning.
+    """
 
     population = 0
     network = 1
     stores = 2
     content = 3
-    wom = 4
     app = 5
     coupons = 6
     visits = 7
     purchases = 8
-    basket = 9
-    inventory = 10
     sharing = 11
     membership = 12
     retention = 13
@@ -117,8 +118,3 @@ class Draws:
         """Standard normal numbers by inversion, so they stay keyed too."""
         u = self.uniform(who, label)
         return ndtri(np.clip(u, 1e-300, 1.0 - 2**-53))
-
-    def pick(self, who: np.ndarray, cdf: np.ndarray, label: str) -> np.ndarray:
-        """Index drawn for each of ``who`` from a cumulative weight table."""
-        u = self.uniform(who, label) * cdf[-1]
-        return np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)

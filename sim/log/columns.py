@@ -104,6 +104,11 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
     ("member_join", "Joined the membership (`channel`: where).", False),
     ("coupon_expire", "A coupon lapsed unused.", False),
     ("lapse", "Drifted away from the brand (no more repeat purchases).", False),
+    (
+        "coupon_refused",
+        "Held a coupon not valid in this channel at checkout (`outcome`: what they did).",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])

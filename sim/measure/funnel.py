@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.log.eventlog import TOUCHPOINTS
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 
-CONTENT_CHANNELS = ("short_video", "livestream", "kol", "ugc")
 REQUIRED_COLUMNS = ("day", "consumer", "event", "channel", "value", "coupon", "source", "outcome")
 
 
@@ -162,23 +162,17 @@ def coupon_redemption_rate(events: pd.DataFrame | EventFrame) -> float:
     return ratio(np.isin(claimed, redeemed).sum(), len(claimed))
 
 
-def coupon_conflict_abandonment(events: pd.DataFrame | EventFrame, redeemable_in: str) -> float:
-    """Share abandoned of coupon-holding purchase attempts made where the coupon is not valid.
+def coupon_conflict_abandonment(events: pd.DataFrame | EventFrame) -> float:
+    """Share abandoned of purchase attempts whose coupon was refused in that channel.
 
-    Args:
-        events: the event log.
-        redeemable_in: the arm's ``coupons.redeemable_in``; "online" looks at store attempts,
-            "store" at online attempts. "everywhere" has no conflicting channel: NaN.
+    Read from the log alone: checkout writes a ``coupon_refused`` row (with the attempt's
+    outcome) for every attempt holding a coupon not valid in its channel, whatever the
+    coupon scope was that day, so a scope changed by a schedule is measured as it was.
+    NaN when no coupon was refused (coupons valid everywhere, say).
     """
-    other = {"online": "store", "store": "online", "everywhere": None}
-    if redeemable_in not in other:
-        raise ValueError(f"redeemable_in {redeemable_in!r}: allowed: {sorted(other)}")
-    if other[redeemable_in] is None:
-        return float("nan")
     frame = as_frame(events)
-    held = frame.event("purchase_attempt") & (frame.coupon >= 0)
-    held &= frame.has("channel", other[redeemable_in])
-    return ratio(np.count_nonzero(held & frame.has("outcome", "abandoned")), held.sum())
+    refused = frame.event("coupon_refused")
+    return ratio(np.count_nonzero(refused & frame.has("outcome", "abandoned")), refused.sum())
 
 
 def referrers(frame: EventFrame) -> np.ndarray:

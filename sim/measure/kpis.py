@@ -16,12 +16,13 @@ Everything is vectorised over rows (no per-consumer Python loops).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from sim.log.eventlog import TOUCHPOINTS
 from sim.measure.funnel import (
-    CONTENT_CHANNELS,
     EventFrame,
     as_frame,
     coupon_conflict_abandonment,
@@ -31,9 +32,13 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 
 __all__ = [
+    "KPI",
+    "KPIS",
     "KPI_DESCRIPTIONS",
+    "MONEY_KPIS",
     "LEVEL_KPIS",
     "EventFrame",
     "compute_kpis",
@@ -50,16 +55,28 @@ __all__ = [
     "touchpoints_before_first_purchase",
 ]
 
-LEVEL_KPIS = (
-    "touchpoints_before_first_purchase",
-    "days_first_seed_to_store_visit",
-    "online_research_before_store_share",
-    "omnichannel_customer_share",
-    "repurchase_rate_members",
-    "referred_share_of_new_customers",
-    "content_viewer_store_visit_rate",
-    "omnichannel_aov_uplift",
-)
+
+GROUPS = ("report", "funnel", "orders", "coupons", "content", "membership")
+UNITS = ("share", "ratio", "count", "money", "days", "touchpoints")
+
+
+@dataclass(frozen=True)
+class KPI:
+    """One KPI: what it is called, what it means, where reports group it, its unit.
+
+    ``unit`` "money" is the sample's money (market money = x ``market_scale``); a "share"
+    lies in [0, 1]; "report" KPIs are the source report's stylized facts.
+    """
+
+    name: str
+    description: str
+    group: str
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS or self.unit not in UNITS:
+            raise ValueError(f"KPI {self.name}: group {self.group!r} / unit {self.unit!r}")
+
 
 REPURCHASE_WINDOW_DAYS = 90
 VISIT_WINDOW_DAYS = 30
@@ -207,8 +224,6 @@ def compute_kpis(
     consumers: pd.DataFrame,
     horizon_days: int,
     daily: pd.DataFrame | None = None,
-    *,
-    redeemable_in: str | None = None,
 ) -> dict[str, float]:
     """All KPIs of one run as a flat dict of plain floats (NaN where undefined).
 
@@ -217,8 +232,6 @@ def compute_kpis(
         consumers: the consumers table; its length is the population.
         horizon_days: the run's horizon; every event day must be in ``0..horizon_days-1``.
         daily: the daily table; ``content_spend`` feeds content ROI and acquisition cost.
-        redeemable_in: the run's ``coupons.redeemable_in``; when given, adds
-            ``coupon_conflict_abandonment`` (NaN for "everywhere").
 
     Raises:
         ValueError: a required column is missing or an event lies outside the horizon.
@@ -240,67 +253,149 @@ def compute_kpis(
         "omnichannel_aov_uplift": omnichannel_aov_uplift(frame),
     }
     out.update(funnel_kpis(frame, len(consumers), daily))
-    if redeemable_in is not None:
-        out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame, redeemable_in)
-    return {k: float(v) for k, v in out.items()}
+    out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
+    return {k.name: float(out[k.name]) for k in KPIS}
 
 
-KPI_DESCRIPTIONS: dict[str, str] = {
-    "touchpoints_before_first_purchase": "Mean touchpoints (views, app sessions, coupon "
-    "claims, word of mouth, store visits) up to the day of a customer's first purchase.",
-    "days_first_seed_to_store_visit": "Mean days from first content view to first store "
-    "visit, for consumers whose first visit followed their first view.",
-    "online_research_before_store_share": "Share of first store visits preceded by a content "
-    "view or word-of-mouth message.",
-    "omnichannel_customer_share": "Share of customers who used both an online channel and a "
-    "physical store.",
-    "repurchase_rate_members": "Share of members (first purchase >= 90 days before the end) "
-    "who bought again within 90 days of their first purchase.",
-    "referred_share_of_new_customers": "Share of new customers whose first touchpoint was a "
-    "friend's word of mouth or referral coupon.",
-    "content_viewer_store_visit_rate": "Share of content viewers (first view >= 30 days "
-    "before the end) who visited a store within 30 days of it.",
-    "omnichannel_aov_uplift": "Average order value of omnichannel customers relative to "
-    "single-channel customers, minus 1.",
-    "consumers": "Simulated consumers (the population).",
-    "aware": "Consumers with at least one touchpoint.",
-    "considering": "Consumers who visited a store, claimed a coupon or tried to buy.",
-    "customers": "Consumers with at least one purchase.",
-    "repeat_customers": "Customers with two or more purchases.",
-    "referrers": "Customers who shared and brought a friend who then bought.",
-    "awareness_rate": "Aware consumers / population.",
-    "consideration_rate": "Considering consumers / aware consumers.",
-    "purchase_conversion_rate": "Customers / considering consumers.",
-    "customer_penetration": "Customers / population.",
-    "repeat_customer_rate": "Repeat customers / customers.",
-    "referrer_rate": "Referrers / customers.",
-    "revenue": "Total value of purchased orders.",
-    "revenue_online": "Value of orders placed online.",
-    "revenue_store": "Value of orders placed in stores.",
-    "orders": "Purchased orders.",
-    "orders_online": "Orders placed online.",
-    "orders_store": "Orders placed in stores.",
-    "average_order_value": "Revenue / orders.",
-    "purchase_attempts": "Purchase attempts, whatever their outcome.",
-    "abandonment_rate": "Share of purchase attempts abandoned.",
-    "stockout_rate": "Share of purchase attempts that found the item out of stock.",
-    "store_visits": "Store visits.",
-    "coupon_claims": "Coupons claimed (distinct coupons).",
-    "coupon_redemptions": "Coupons redeemed (distinct coupons).",
-    "coupon_redemption_rate": "Share of claimed coupons that were redeemed.",
-    "coupon_cost": "Face value of redeemed coupons.",
-    "content_views": "Content views, all channels.",
-    **{f"content_views_{c}": f"Content views on {c.replace('_', ' ')}." for c in CONTENT_CHANNELS},
-    "content_spend": "Money spent on content (from the daily table; NaN if absent).",
-    "content_roi": "Revenue / content spend.",
-    "customer_acquisition_cost": "(Content spend + coupon cost) / new customers.",
-    "members": "Consumers who joined the membership.",
-    "member_share_of_customers": "Share of customers who are members.",
-    "coupon_conflict_abandonment": "Share of coupon-holding purchase attempts in the channel "
-    "where the coupon is not valid that were abandoned.",
-}
+#: Every KPI a run reports, in the order reports show them. Add a KPI here (and compute
+#: it in :func:`compute_kpis`); names, descriptions, groups and units derive from this table.
+KPIS: tuple[KPI, ...] = (
+    KPI(
+        "touchpoints_before_first_purchase",
+        "Mean touchpoints (views, app sessions, coupon claims, word of mouth, store visits)"
+        " up to the day of a customer's first purchase.",
+        "report",
+        "touchpoints",
+    ),
+    KPI(
+        "days_first_seed_to_store_visit",
+        "Mean days from first content view to first store visit, for consumers whose first "
+        "visit followed their first view.",
+        "report",
+        "days",
+    ),
+    KPI(
+        "online_research_before_store_share",
+        "Share of first store visits preceded by a content view or word-of-mouth message.",
+        "report",
+        "share",
+    ),
+    KPI(
+        "omnichannel_customer_share",
+        "Share of customers who used both an online channel and a physical store.",
+        "report",
+        "share",
+    ),
+    KPI(
+        "repurchase_rate_members",
+        "Share of members (first purchase >= 90 days before the end) who bought again "
+        "within 90 days of their first purchase.",
+        "report",
+        "share",
+    ),
+    KPI(
+        "referred_share_of_new_customers",
+        "Share of new customers whose first touchpoint was a friend's word of mouth or "
+        "referral coupon.",
+        "report",
+        "share",
+    ),
+    KPI(
+        "content_viewer_store_visit_rate",
+        "Share of content viewers (first view >= 30 days before the end) who visited a "
+        "store within 30 days of it.",
+        "report",
+        "share",
+    ),
+    KPI(
+        "omnichannel_aov_uplift",
+        "Average order value of omnichannel customers relative to single-channel customers,"
+        " minus 1.",
+        "report",
+        "ratio",
+    ),
+    KPI("consumers", "Simulated consumers (the population).", "funnel", "count"),
+    KPI("aware", "Consumers with at least one touchpoint.", "funnel", "count"),
+    KPI(
+        "considering",
+        "Consumers who visited a store, claimed a coupon or tried to buy.",
+        "funnel",
+        "count",
+    ),
+    KPI("customers", "Consumers with at least one purchase.", "funnel", "count"),
+    KPI("repeat_customers", "Customers with two or more purchases.", "funnel", "count"),
+    KPI(
+        "referrers", "Customers who shared and brought a friend who then bought.", "funnel", "count"
+    ),
+    KPI("awareness_rate", "Aware consumers / population.", "funnel", "share"),
+    KPI("consideration_rate", "Considering consumers / aware consumers.", "funnel", "share"),
+    KPI("purchase_conversion_rate", "Customers / considering consumers.", "funnel", "share"),
+    KPI("customer_penetration", "Customers / population.", "funnel", "share"),
+    KPI("repeat_customer_rate", "Repeat customers / customers.", "funnel", "share"),
+    KPI("referrer_rate", "Referrers / customers.", "funnel", "share"),
+    KPI("revenue", "Total value of purchased orders.", "orders", "money"),
+    KPI("revenue_online", "Value of orders placed online.", "orders", "money"),
+    KPI("revenue_store", "Value of orders placed in stores.", "orders", "money"),
+    KPI("orders", "Purchased orders.", "orders", "count"),
+    KPI("orders_online", "Orders placed online.", "orders", "count"),
+    KPI("orders_store", "Orders placed in stores.", "orders", "count"),
+    KPI("average_order_value", "Revenue / orders.", "orders", "money"),
+    KPI("purchase_attempts", "Purchase attempts, whatever their outcome.", "orders", "count"),
+    KPI("abandonment_rate", "Share of purchase attempts abandoned.", "orders", "share"),
+    KPI(
+        "stockout_rate",
+        "Share of purchase attempts that found the item out of stock.",
+        "orders",
+        "share",
+    ),
+    KPI("store_visits", "Store visits.", "orders", "count"),
+    KPI("coupon_claims", "Coupons claimed (distinct coupons).", "coupons", "count"),
+    KPI("coupon_redemptions", "Coupons redeemed (distinct coupons).", "coupons", "count"),
+    KPI(
+        "coupon_redemption_rate", "Share of claimed coupons that were redeemed.", "coupons", "share"
+    ),
+    KPI("coupon_cost", "Face value of redeemed coupons.", "coupons", "money"),
+    KPI("content_views", "Content views, all channels.", "content", "count"),
+    *(
+        KPI(f"content_views_{c}", f"Content views on {c.replace('_', ' ')}.", "content", "count")
+        for c in CONTENT_CHANNELS
+    ),
+    KPI(
+        "content_spend",
+        "Money spent on content (from the daily table; NaN if absent).",
+        "content",
+        "money",
+    ),
+    KPI("content_roi", "Revenue / content spend.", "content", "ratio"),
+    KPI(
+        "customer_acquisition_cost",
+        "(Content spend + coupon cost) / new customers.",
+        "content",
+        "money",
+    ),
+    KPI("members", "Consumers who joined the membership.", "membership", "count"),
+    KPI("member_share_of_customers", "Share of customers who are members.", "membership", "share"),
+    KPI(
+        "coupon_conflict_abandonment",
+        "Share of purchase attempts whose coupon was refused in that channel (not valid "
+        "there) that were abandoned; NaN if none was refused.",
+        "coupons",
+        "share",
+    ),
+)
+
+KPI_DESCRIPTIONS: dict[str, str] = {k.name: k.description for k in KPIS}
+LEVEL_KPIS: tuple[str, ...] = tuple(k.name for k in KPIS if k.group == "report")
+MONEY_KPIS: tuple[str, ...] = tuple(k.name for k in KPIS if k.unit == "money")
 
 
 def describe(name: str) -> str:
     """One plain-English line for a KPI name; KeyError if it is not a KPI."""
     return KPI_DESCRIPTIONS[name]
+
+
+def markdown_table() -> str:
+    """The README's KPI table, generated from :data:`KPIS`."""
+    lines = ["| KPI | group | unit | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{k.name}` | {k.group} | {k.unit} | {k.description} |" for k in KPIS]
+    return "\n".join(lines)

@@ -78,7 +78,7 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
                 "level_in_treatment",
                 "A level, not a change: in an arm with app coupons valid online only, the "
                 "share of coupon-holding store attempts abandoned. Control is the same arm "
-                "(nothing to compare); compute_kpis needs redeemable_in='online'.",
+                "(nothing to compare).",
             ),
             _effect(
                 "consistency_repurchase_effect",
@@ -245,8 +245,7 @@ def effect_value(
     """The effect in one paired replication (NaN if the control KPI is 0 or NaN).
 
     Raises:
-        KeyError: the KPI is missing from an arm's KPIs (e.g. coupon_conflict_abandonment
-            when compute_kpis was not given ``redeemable_in``).
+        KeyError: the KPI is missing from an arm's KPIs.
     """
 
     def kpi(arm: str, kpis: Mapping[str, float]) -> float:

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader
 
 from sim.io.atomic import atomic_folder
 from sim.io.runs import versions
-from sim.measure.kpis import KPI_DESCRIPTIONS
+from sim.measure.kpis import KPI_DESCRIPTIONS, MONEY_KPIS
 from sim.present import headline
 from sim.present.numbers import money, number, p_value, percent
 from sim.study.experiment import ExperimentResult
@@ -36,10 +36,10 @@ RESULT_FILES = (
     "runs.csv", "runs.parquet", "summary.csv", "summary.parquet", "daily.parquet",
     "paired_daily.parquet", "suggestions.csv", "report.html", "manifest.json",
 )  # fmt: skip
-#: KPIs that are money totals of the simulated sample: shown as market money.
-MONEY_TOTALS = ("revenue", "revenue_online", "revenue_store", "coupon_cost", "content_spend")
-#: KPIs that are money per order or per customer: shown in the currency, not scaled.
+#: Money KPIs per order or per customer: shown in the currency, not scaled to the market.
 MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost")
+#: Money KPIs that are totals of the simulated sample: shown as market money (x market_scale).
+MONEY_TOTALS = tuple(k for k in MONEY_KPIS if k not in MONEY_PER_UNIT)
 _ENV = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=True)
 
 

@@ -38,7 +38,13 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
 
 #: What a schedule may not change: the population, the network and the store footprint.
 FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule")
-FIXED_PATHS = ("stores.count", "stores.tier34_share", "inventory.skus")
+FIXED_PATHS = (
+    "stores.count",
+    "stores.tier34_share",
+    "inventory.skus",
+    "inventory.sku_popularity",  # the item range and its demand are the market's
+    "inventory.prior_orders_per_consumer_day",  # sets opening stock only
+)
 
 
 class ConfigError(ValueError):

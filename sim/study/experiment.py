@@ -287,21 +287,11 @@ def _resolve_schedule(
 
 
 def run_one(config: dict[str, Any], seed: int) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """One arm x replication: its KPIs and its daily series (picklable, for process pools).
-
-    ``coupon_conflict_abandonment`` needs the arm's coupon scope, so it is added here from
-    the event log when the engine's KPI dict lacks it.
-    """
-    from sim.measure.funnel import coupon_conflict_abandonment
+    """One arm x replication: its KPIs and its daily series (picklable, for process pools)."""
     from sim.study.run import simulate
 
-    scenario = from_dict(config)
-    result = simulate(scenario, seed)
+    result = simulate(from_dict(config), seed)
     kpis = dict(result.kpis)
-    if "coupon_conflict_abandonment" not in kpis:
-        kpis["coupon_conflict_abandonment"] = coupon_conflict_abandonment(
-            result.events.to_pandas(), scenario.coupons.redeemable_in
-        )
     daily = {c: result.daily[c].to_numpy(float) for c in DAILY_SERIES if c in result.daily}
     return kpis, daily
 

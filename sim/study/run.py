@@ -51,9 +51,7 @@ def simulate(
     events = model.events_table()
     consumers = model.consumers_frame()
     daily = model.daily_frame()
-    kpis = compute_kpis(
-        events.to_pandas(), consumers, days, daily=daily, redeemable_in=config.coupons.redeemable_in
-    )
+    kpis = compute_kpis(events.to_pandas(), consumers, days, daily=daily)
     wall = time.perf_counter() - started
     manifest = {
         "scenario": config.name,

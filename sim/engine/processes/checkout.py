@@ -1,7 +1,8 @@
 """Checkout: the day's purchase attempts resolved against stock and coupons.
 
 The steps, as at a real checkout: shoppers arrive in a keyed random order; each wants
-one item; a coupon not valid in this channel may make the shopper walk away; the item
+one item; a coupon not valid in this channel is refused (a ``coupon_refused`` row) and
+may make the shopper walk away; the item
 is looked for on the shelf (or in the warehouse), and a stockout may be filled from the
 partner location; the basket is paid, a valid coupon redeemed; the shopper's record is
 updated; and a brand that looked inconsistent may lose the customer.
@@ -75,6 +76,17 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
         buys, Outcome.purchased, np.where(shelf & abandon, Outcome.abandoned, Outcome.stockout)
     ).astype(np.int8)
     redeem = _redeemed(a.who, buys & holds & valid_here & (value >= cfg.coupons.threshold))
+    if conflict.any():  # the refusal comes first at the till; its outcome is the attempt's
+        ctx.log.add(
+            day,
+            Event.coupon_refused,
+            a.who[conflict],
+            channel=a.channel[conflict],
+            store=np.where(a.in_store[conflict], location[conflict], NONE),
+            value=s.coupon_value[a.who[conflict]],
+            coupon=coupon[conflict],
+            outcome=outcome[conflict],
+        )
     ctx.log.add(
         day,
         Event.purchase_attempt,

@@ -378,26 +378,12 @@ def spec_from_dict(data: dict[str, Any], source: str | Path = "<sweep>") -> Swee
         raise ConfigError([f"{source}: {p}" for p in _format(exc)]) from None
 
 
-def count_runs(sweep: Sweep) -> int:
-    """Runs in the sweep, without drawing the design."""
-    d = sweep.spec.design
-    n = dsg.design_size(
-        sweep.parameters,
-        d.kind,
-        samples=d.samples,
-        grid_points=d.grid_points,
-        second_order=d.second_order,
-    )
-    return n * sweep.spec.replications if n else 0
-
-
 __all__ = [
     "MAX_RUNS",
     "DesignSpec",
     "ParameterSpec",
     "Sweep",
     "SweepSpec",
-    "count_runs",
     "from_spec",
     "load_sweep",
 ]

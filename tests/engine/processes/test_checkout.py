@@ -1,0 +1,77 @@
+"""Checkout on hand-made consumers: coupon validity, stock, redemption, records."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.processes import checkout
+from sim.engine.processes.coupons import give_coupons
+from sim.log.eventlog import Event
+from tests.engine.processes.handmade import events_of, make_ctx
+
+STORE_SHOPPERS = np.array([0, 1, 2, 3])
+
+
+def _shop(ctx, online=(), store=()):
+    ctx.today.online_attempts = np.asarray(online, np.int64)
+    ctx.today.store_attempts = np.asarray(store, np.int64)
+    ctx.inventory.stock[:] = 100
+    checkout.checkout(ctx, 0)
+
+
+def _outcomes(ctx, event: str) -> list[int]:
+    return ctx.log.column("outcome")[ctx.log.column("event") == Event[event]].tolist()
+
+
+def test_online_only_coupon_is_refused_in_store():
+    """Each store shopper holding an online-only coupon gets a coupon_refused row."""
+    ctx = make_ctx({"coupons": {"redeemable_in": "online"}})
+    give_coupons(ctx, STORE_SHOPPERS, 20.0, 0)
+    _shop(ctx, store=STORE_SHOPPERS)
+    assert sorted(events_of(ctx, "coupon_refused")) == STORE_SHOPPERS.tolist()
+
+
+def test_refused_coupon_row_carries_the_attempts_outcome():
+    """With abandonment certain, every refusal and its attempt read 'abandoned'."""
+    ctx = make_ctx(
+        {"coupons": {"redeemable_in": "online"}, "behaviour": {"coupon_conflict_abandonment": 1}}
+    )
+    give_coupons(ctx, STORE_SHOPPERS, 20.0, 0)
+    _shop(ctx, store=STORE_SHOPPERS)
+    assert _outcomes(ctx, "coupon_refused") == _outcomes(ctx, "purchase_attempt")
+    assert set(_outcomes(ctx, "purchase_attempt")) == {2}  # Outcome.abandoned
+
+
+def test_coupon_valid_everywhere_is_redeemed_not_refused():
+    ctx = make_ctx({"coupons": {"redeemable_in": "everywhere"}})
+    give_coupons(ctx, STORE_SHOPPERS, 20.0, 0)
+    _shop(ctx, store=STORE_SHOPPERS)
+    assert len(events_of(ctx, "coupon_refused")) == 0
+    assert sorted(events_of(ctx, "coupon_redeem")) == STORE_SHOPPERS.tolist()
+    assert (ctx.state.coupon_id[STORE_SHOPPERS] == -1).all()
+
+
+def test_shoppers_without_coupons_are_never_refused():
+    ctx = make_ctx({"coupons": {"redeemable_in": "store"}})
+    _shop(ctx, online=STORE_SHOPPERS)
+    assert len(events_of(ctx, "coupon_refused")) == 0
+
+
+def test_only_as_many_buy_as_units_on_the_shelf():
+    """Two units of the one item at store 0: of four store-0 shoppers, two buy."""
+    ctx = make_ctx({"inventory": {"skus": 1}})
+    shoppers = np.array([0, 2, 4, 6])  # all near store 0
+    ctx.today.store_attempts = shoppers
+    ctx.inventory.stock[:] = 0
+    ctx.inventory.stock[0, 0] = 2
+    checkout.checkout(ctx, 0)
+    assert sorted(_outcomes(ctx, "purchase_attempt")) == [0, 0, 1, 1]
+    assert ctx.inventory.stock[0, 0] == 0
+
+
+def test_purchase_updates_the_buyers_record():
+    ctx = make_ctx()
+    _shop(ctx, online=[5])
+    s = ctx.state
+    assert s.purchases[5] == 1 and s.first_purchase_day[5] == 0 and s.online_orders[5] == 1
+    assert ctx.today.buyers.tolist() == [5]

@@ -1,0 +1,118 @@
+"""Every schedulable lever takes effect on the day it is scheduled, and not before.
+
+For each scenario path a schedule may change, a run with the change dated day ``D`` is
+compared with the same run without it (same seed): the event logs must be identical
+before day ``D`` and differ from day ``D`` on. A path the engine reads only at set-up
+(so a schedule would silently do nothing) fails here and belongs in ``FIXED_PATHS``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from sim.present.docs import scenario_keys
+from sim.scenario.config import FIXED_PATHS, FIXED_SECTIONS, ScenarioConfig, with_overrides
+from sim.study.run import simulate
+from tests.conftest import make_config
+
+D = 20
+HORIZON = 45
+
+#: Changes big enough to show within HORIZON - D days at this population.
+SPECIAL: dict[str, Any] = {
+    "stores.delivery_hours.tier12": 48.0,
+    "stores.delivery_hours.tier34": 0.0,
+    "inventory.mode": "pooled",
+    "inventory.review_period_days": 1,
+    "inventory.cover_days": 0.5,
+    "inventory.demand_smoothing": 1.0,
+    "inventory.sku_popularity": 0.0,
+    "coupons.redeemable_in": "online",
+    "coupons.expiry_days": 1,
+    "coupons.threshold": 150.0,
+    "coupons.budget": 0.0,
+    "membership.member_events_per_month": 30.0,
+    "behaviour.interest_half_life_days": 0.5,
+    "behaviour.visit_delay_days": 10.0,
+    "behaviour.friends_per_share": 12,
+    "behaviour.delivery_patience_hours": 0.1,
+    "behaviour.travel_km": 0.5,
+    "behaviour.channel_habit": 0.0,
+    "behaviour.bopis_pickup_share": 1.0,
+}
+
+#: Levers that act only together with another setting, given to both runs.
+CONTEXT: dict[str, dict[str, Any]] = {
+    "stores.bopis": {"behaviour.bopis_pickup_share": 0.5},
+    "content.personalization_lift": {"content.personalization": True},
+    "behaviour.coupon_conflict_abandonment": {"coupons.redeemable_in": "online"},
+    "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
+    "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
+}
+
+
+def _base(path: str = "") -> ScenarioConfig:
+    sets = {k.replace(".", "__"): v for k, v in CONTEXT.get(path, {}).items()}
+    return make_config(size=3000, horizon=HORIZON, **sets)
+
+
+def _paths(base: ScenarioConfig) -> list[tuple[str, bool]]:
+    """(path, whether it is a 0-1 share) for every leaf a schedule may change."""
+    paths = []
+    for path, kind, *_ in scenario_keys():
+        if path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS:
+            continue
+        if path == "content.channels":
+            continue  # a free-form mapping: its leaves are tested one by one
+        share = "<= 1.0" in kind
+        if "<name>" in path:
+            paths += [(path.replace("<name>", name), share) for name in base.content.channels]
+        else:
+            paths.append((path, share))
+    return paths
+
+
+def _get(config: ScenarioConfig, path: str) -> Any:
+    node: Any = config
+    for key in path.split("."):
+        node = node[key] if isinstance(node, dict) else getattr(node, key)
+    return node
+
+
+def _changed(path: str, value: Any, share: bool) -> Any:
+    """A value different enough from ``value`` to change behaviour."""
+    if path in SPECIAL:
+        return SPECIAL[path]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value * 3 + 1
+    if share:
+        return 1.0 if value < 0.5 else 0.0
+    return value * 5 if value else 1.0
+
+
+@functools.cache
+def _unchanged(context: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    """The run without the change (shared by every path with the same context)."""
+    base = _base(next((p for p, c in CONTEXT.items() if tuple(c.items()) == context), ""))
+    return simulate(base, seed=5).events.to_pandas()
+
+
+@pytest.mark.parametrize(("path", "share"), _paths(_base()))
+def test_a_scheduled_change_acts_from_its_day_on(path, share):
+    base = _base(path)
+    unchanged = _unchanged(tuple(CONTEXT.get(path, {}).items()))
+    value = _changed(path, _get(base, path), share)
+    assert value != _get(base, path)
+    scheduled = with_overrides(base, {"schedule": [{"day": D, "set": {path: value}}]})
+    events = simulate(scheduled, seed=5).events.to_pandas()
+    before = unchanged[unchanged.day < D].reset_index(drop=True)
+    pd.testing.assert_frame_equal(events[events.day < D].reset_index(drop=True), before)
+    after_then = unchanged[unchanged.day >= D].reset_index(drop=True)
+    after_now = events[events.day >= D].reset_index(drop=True)
+    assert not after_now.equals(after_then), f"{path} -> {value!r} changed nothing from day {D}"
