@@ -67,7 +67,7 @@ def test_bad_experiment_files_exit_2_and_write_nothing(tmp_path, capsys, edit, f
     ("args", "message"),
     [
         (["--replications", "1"], "--replications: value 1: must be >= 2"),
-        (["--workers", "0"], "--workers: value 0: must be >= 1"),
+        (["--workers", "0"], "--workers: value 0: must be at least 1"),
         (["--suggest", "revenue"], "expected KPI=HALF_WIDTH"),
         (["--suggest", "customers=5"], "not among the experiment's kpis"),
         (["--suggest", "revenue=-1"], "must be a number > 0"),
@@ -123,3 +123,58 @@ def test_set_overrides_every_arm_without_editing_the_file(tmp_path, capsys):
     assert main([*args, "--set", "horizon_days=20", "--replications", "2"]) == 0
     meta = json.loads((out / "manifest.json").read_text())
     assert {arm["config"]["horizon_days"] for arm in meta["arms"].values()} == {20}
+
+
+@pytest.mark.slow
+def test_compare_killed_midway_resumes_with_only_the_missing_runs(tmp_path, capsys):
+    """kill -9 after some runs: they are kept, the same command runs only the rest, and
+    the results equal those of an uninterrupted comparison."""
+    from tests.omo_process import start_omo, wait_for
+
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(
+        TINY.replace(
+            "population.size: 1500, horizon_days: 60", "population.size: 3000, horizon_days: 120"
+        ).replace("replications: 3", "replications: 10")
+    )
+    work = tmp_path / "out.work"
+    proc = start_omo("compare", str(exp), "--out", "out", "--workers", "2", cwd=tmp_path)
+    wait_for(lambda: len(list(work.glob("*.json"))) >= 4, 120, "four finished runs")
+    proc.kill()
+    proc.wait(timeout=10)
+    kept = len(list(work.glob("*.json")))
+    assert 4 <= kept < 20 and not (tmp_path / "out").exists()
+
+    args = ["compare", str(exp), "--workers", "2"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert f"resumed: {20 - kept} runs now, {kept} kept" in capsys.readouterr().out
+    assert not work.exists()
+    assert main([*args, "--out", str(tmp_path / "straight"), "--quiet"]) == 0
+    for name in ("runs.csv", "summary.csv"):
+        resumed = pd.read_csv(tmp_path / "out" / name)
+        pd.testing.assert_frame_equal(resumed, pd.read_csv(tmp_path / "straight" / name))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(tmp_path / "out" / "daily.parquet"),
+        pd.read_parquet(tmp_path / "straight" / "daily.parquet"),
+        check_exact=True,
+    )
+
+
+def test_a_run_that_raises_exits_1_keeping_the_finished_runs(tmp_path, capsys, monkeypatch):
+    import sim.study.run
+
+    real = sim.study.run.simulate
+
+    def simulate(config, seed=0, **kw):
+        if seed == 13:
+            raise RuntimeError("boom")
+        return real(config, seed, **kw)
+
+    monkeypatch.setattr(sim.study.run, "simulate", simulate)
+    out = tmp_path / "results"
+    code = main(["compare", str(experiment(tmp_path)), "--out", str(out), "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "seed13 failed: RuntimeError: boom" in err and "finished runs are kept in" in err
+    assert not out.exists()
+    assert len(list((tmp_path / "results.work").glob("*.json"))) == 4  # seeds 11, 12 x 2 arms

@@ -30,6 +30,7 @@ EXPECTED_TYPES = {
     "outcome": pa.dictionary(pa.int8(), pa.string()),
     "sku": pa.int32(),
     "fulfilled_from": pa.int32(),
+    "account": pa.dictionary(pa.int8(), pa.string()),
 }
 
 
@@ -61,9 +62,11 @@ def test_schema_has_documented_columns_and_types(small_run):
 
 
 def test_names_in_log_are_the_documented_ones(small_events):
-    """event/channel/outcome values are enum names; every event but a refused coupon occurs
-    (coupons are valid everywhere in the baseline, so none is refused)."""
-    assert set(small_events.event) == {e.name for e in Event} - {"coupon_refused"}
+    """event/channel/outcome values are enum names; every event occurs but those of levers the
+    baseline leaves off (coupons valid everywhere: none refused; a market with no past,
+    no win-back, no turnover)."""
+    off = {"coupon_refused", "prior_history", "winback", "market_exit"}
+    assert set(small_events.event) == {e.name for e in Event} - off
     assert set(small_events.channel.dropna()) <= {c.name for c in Channel}
     assert {"purchased", "stockout"} <= set(small_events.outcome.dropna())
     assert set(small_events.outcome.dropna()) <= {o.name for o in Outcome}
@@ -119,9 +122,11 @@ def test_rows_are_in_day_order(events):
 
 
 def test_consumer_ids_are_mesa_unique_ids(run, events):
-    """consumer (and source where set) are unique_ids of the run's consumers."""
+    """consumer (and source where set) are unique_ids of the run's consumers; -1 marks the
+    rows about no consumer, which are exactly the cost rows."""
     ids = set(run.consumers.consumer)
-    assert set(events.consumer) <= ids
+    assert set(events.consumer[events.consumer >= 0]) <= ids
+    assert ((events.consumer == -1) == (events.event == "cost")).all()
     sources = events.source[events.source >= 0]
     assert len(sources) > 0
     assert set(sources) <= ids

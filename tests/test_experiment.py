@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.scenario.config import ConfigError, load_scenario
@@ -242,3 +243,27 @@ def test_paired_daily_ends_at_the_paired_revenue_difference(tmp_path):
     assert last["diff"] == pytest.approx(expected, rel=1e-6)
     assert last["ci_low"] <= last["diff"] <= last["ci_high"]
     assert set(paired["arm"]) == {"b"}  # the control is not compared with itself
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_tables_as_this_process(tmp_path):
+    from sim.study.backends import make_evaluator
+
+    exp = load_experiment(write(tmp_path, GOOD.replace("replications: 3", "replications: 2")))
+    here = run_experiment(exp, workers=1, progress=False)
+    with make_evaluator("dask", workers=2) as ev:
+        there = run_experiment(exp, evaluator=ev, progress=False)
+    pd.testing.assert_frame_equal(here.runs, there.runs, check_exact=True)
+    pd.testing.assert_frame_equal(here.daily, there.daily, check_exact=True)
+
+
+def test_a_working_folder_is_reused_only_for_the_same_arm_config_and_seed(tmp_path):
+    exp = load_experiment(write(tmp_path, GOOD.replace("replications: 3", "replications: 2")))
+    first = run_experiment(exp, workers=1, progress=False, work=tmp_path / "w")
+    assert (first.ran, first.reused) == (4, 0)
+    more = load_experiment(write(tmp_path, GOOD.replace("replications: 3", "replications: 3")))
+    second = run_experiment(more, workers=1, progress=False, work=tmp_path / "w")
+    assert (second.ran, second.reused) == (2, 4)  # only the new replication's two arms
+    pd.testing.assert_frame_equal(
+        second.runs[second.runs["replication"] < 2].reset_index(drop=True), first.runs
+    )

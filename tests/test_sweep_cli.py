@@ -39,7 +39,7 @@ def write_spec(tmp_path: Path, **changes) -> Path:
         ({"parameters": {"coupons.value": {"levels": []}}}, "parameters.coupons.value"),
         ({"parameters": {"coupons.value": {"lower": 9, "upper": 3}}}, "parameters.coupons.value"),
         ({"design": {"kind": "taguchi"}}, "design.kind"),
-        ({"kpis": ["profit"]}, "kpis"),
+        ({"kpis": ["profitability"]}, "kpis"),
     ],
 )
 def test_bad_sweep_file_exits_2_before_anything_runs(tmp_path, capsys, changes, field):

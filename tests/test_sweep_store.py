@@ -56,7 +56,7 @@ def test_sweep_writes_store_and_resume_is_a_no_op(tmp_path):
     assert list(res.kpis.columns) == ["revenue", "customers", "repurchase_rate_members"]
     assert res.kpis["repurchase_rate_members"].isna().all()  # undefined at 60 days: null
     assert res.runs["status"].eq("ok").all()
-    from sim.study.sweep.executors import engine_fingerprint
+    from sim.study.backends import engine_fingerprint
 
     assert set(res.engines) == {engine_fingerprint()} == {res.status["engine"]}
     ts = res.timeseries()

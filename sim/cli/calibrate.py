@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli import backend
+
 if TYPE_CHECKING:
     from sim.study.calibrate import CalibrationResult, CalibrationSpec
 
@@ -46,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="calibrated scenario YAML to write")
     p.add_argument("--seeds", type=int, default=2, help="seeds per trial, same in every trial")
     p.add_argument("--population", type=int, help="population.size during the search only")
-    p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    backend.add_options(p)
     p.add_argument(
         "--check-replications", type=int, default=5, help="seeds of the final check (default 5)"
     )
@@ -74,25 +76,25 @@ def _calibrate(args: argparse.Namespace) -> int:
         problems.append(f"--out {args.out}: must be a .yaml file")
     if args.check_replications < 1:
         problems.append(f"--check-replications: value {args.check_replications}: must be >= 1")
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: value {args.workers}: must be at least 1")
+    problems += backend.problems(args)
     if problems:
         raise ConfigError(problems)
     try:
-        result = calibrate(
-            config,
-            targets,
-            spec,
-            args.trials,
-            args.out,
-            seeds=args.seeds,
-            population=args.population,
-            workers=args.workers,
-            fresh=args.fresh,
-            check_replications=args.check_replications,
-            sampler_seed=args.sampler_seed,
-            progress=True,
-        )
+        with backend.evaluator(args) as evaluator:
+            result = calibrate(
+                config,
+                targets,
+                spec,
+                args.trials,
+                args.out,
+                seeds=args.seeds,
+                population=args.population,
+                evaluator=evaluator,
+                fresh=args.fresh,
+                check_replications=args.check_replications,
+                sampler_seed=args.sampler_seed,
+                progress=True,
+            )
     except KeyboardInterrupt:
         db, _ = study_storage(args.out)
         print(

@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 
+from sim.cli import backend
+
 EXIT_FAIL = 1
 
 
@@ -31,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--replications", type=int, default=5, help="seeds per arm (default 5)")
     p.add_argument("--root-seed", type=int, default=0, help="first seed (default 0)")
-    p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    backend.add_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     p.add_argument(
         "--set",
@@ -45,21 +47,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from sim.measure.targets import PROJECT_TARGETS, load_targets
-    from sim.scenario.config import load_scenario, parse_set_args
-    from sim.study.check import check
+    from sim.scenario.config import ConfigError, load_scenario, parse_set_args
+    from sim.study.check import Runner, check
 
+    problems = backend.problems(args)
+    if problems:
+        raise ConfigError(problems)
     overrides = parse_set_args(args.set)
     config = load_scenario(args.scenario, overrides)
     targets = load_targets(args.targets or PROJECT_TARGETS)
-    report = check(
-        config,
-        targets,
-        args.replications,
-        args.root_seed,
-        args.workers,
-        progress=not args.json,
-        base_sets=overrides,
-    )
+    with backend.evaluator(args) as evaluator:
+        report = check(
+            config,
+            targets,
+            args.replications,
+            args.root_seed,
+            base_sets=overrides,
+            runner=Runner(progress=not args.json, evaluator=evaluator),
+        )
     if args.json:
         print(json.dumps(report.to_dict(args.scenario), indent=2))
     else:

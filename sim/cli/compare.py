@@ -1,5 +1,9 @@
 """``omo compare``: run an experiment file's arms with common random numbers and report.
 
+An interrupted comparison (Ctrl-C, ``kill -9``) keeps its finished runs in
+``<out>.work`` and the same command resumes with the rest; the results folder itself is
+written atomically at the end.
+
 Everything the user can get wrong (the file, ``--replications``, ``--workers``,
 ``--suggest``, an existing ``--out``) is checked before the first simulation starts, so a
 bad call exits 2 quickly and writes nothing.
@@ -9,11 +13,15 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli import backend
+from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, parse_value
+from sim.study.backends import RunFailed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("experiment", help="experiment YAML, e.g. experiments/share_to_get.yaml")
     p.add_argument("--replications", type=int, help="replications per arm (overrides the file)")
-    p.add_argument("--workers", type=int, help="processes (default: CPU count; 1 = in-process)")
+    backend.add_options(p)
     p.add_argument(
         "--set",
         action="append",
@@ -54,6 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing results folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
     p.set_defaults(handler=_compare)
+
+
+def work_folder(out: Path) -> Path:
+    """Where finished runs wait for the results folder: ``<out>.work`` beside it.
+
+    A comparison killed midway keeps its runs there; the same command finds them and runs
+    only the rest. The folder goes once the results folder is written.
+    """
+    return out.parent / f"{out.name}.work"
 
 
 def _parse_suggest(items: list[str], kpis: list[str]) -> dict[str, float]:
@@ -91,11 +108,9 @@ def _compare(args: argparse.Namespace) -> int:
     from sim.study.experiment import load_experiment, run_experiment
     from sim.study.stats import summarize
 
-    problems = []
+    problems = backend.problems(args)
     if args.replications is not None and args.replications < 2:
         problems.append(f"--replications: value {args.replications}: must be >= 2")
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: value {args.workers}: must be >= 1")
     if problems:
         raise ConfigError(problems)
     from sim.scenario.config import parse_set_args
@@ -108,7 +123,21 @@ def _compare(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise ConfigError([f"--out {out}: exists already (pass --force to replace it)"])
 
-    result = run_experiment(exp, workers=args.workers, progress=None if not args.quiet else False)
+    work = work_folder(out)
+    try:
+        with backend.evaluator(args) as evaluator:
+            result = run_experiment(
+                exp, evaluator=evaluator, progress=None if not args.quiet else False, work=work
+            )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished runs are kept in {work}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    except RunFailed as exc:
+        print(f"error: {exc}; finished runs are kept in {work}", file=sys.stderr)
+        return 1
     summary = summarize(
         result.runs,
         exp.spec.kpis,
@@ -117,6 +146,7 @@ def _compare(args: argparse.Namespace) -> int:
         bootstrap_kpis=exp.spec.bootstrap_kpis,
     )
     write_results(result, summary, out, suggest=suggest, force=args.force)
+    PartsFolder(work).remove()  # every run is in the results folder now
     if args.quiet:
         return 0
     n_runs = len(result.runs)
@@ -124,6 +154,8 @@ def _compare(args: argparse.Namespace) -> int:
         f"{exp.name}: {len(exp.arms)} arms x {exp.spec.replications} replications "
         f"({n_runs} runs, {result.wall_time_s:.1f} s); control: {exp.control}"
     )
+    if result.reused:
+        print(f"resumed: {result.ran} runs now, {result.reused} kept from the interrupted call")
     from sim.present.headline import currency, market_scale
 
     code = currency(result)

@@ -17,9 +17,10 @@ from importlib import metadata
 from pathlib import Path
 
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
+from sim.study.backends.worker import RunFailed
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate")
+COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate", "pnl")
 
 EXIT_BAD_INPUT = 2
 
@@ -176,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileExistsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RunFailed as exc:  # the simulator raised on a run a verdict needs
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `omo ... | head`: the reader left; not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout

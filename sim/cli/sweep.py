@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli import backend
 from sim.scenario.config import ConfigError
 
 EPILOG = """\
@@ -12,7 +13,7 @@ examples:
   omo sweep experiments/sweeps/content_budget.yaml
   omo sweep experiments/sweeps/coupon_value.yaml --smoke          # tiny population, quick try
   omo sweep experiments/sweeps/store_count.yaml --executor dask --workers 2
-  omo sweep experiments/sweeps/store_count.yaml --executor dask --scheduler tcp://host:8786
+  omo sweep experiments/sweeps/store_count.yaml --scheduler tls://host:8786   # see README
 
 Running the same command again after an interruption runs only the missing runs
 (and retries failed ones). Exit codes: 0 all runs ok, 1 some runs failed, 2 bad input,
@@ -31,9 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("sweep_file", help="sweep YAML, e.g. experiments/sweeps/content_budget.yaml")
-    p.add_argument("--executor", choices=("local", "dask"), help="default: local")
-    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786); implies dask")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    backend.add_options(p)
     p.add_argument("--out", help="result folder (default runs/sweeps/<name>)")
     p.add_argument(
         "--smoke", action="store_true", help="apply the file's smoke overrides (tiny, quick)"
@@ -55,16 +54,12 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.scenario.config import parse_set_args
     from sim.study.sweep import default_out, load_sweep, run_sweep
 
-    problems = []
+    problems = backend.problems(args)
     if args.replications is not None and args.replications < 1:
         problems.append(f"--replications: value {args.replications}: must be >= 1")
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: value {args.workers}: must be >= 1")
-    if args.scheduler and args.executor == "local":
-        problems.append("--scheduler: needs --executor dask (a scheduler is a Dask cluster)")
     if problems:
         raise ConfigError(problems)
-    executor = args.executor or ("dask" if args.scheduler else "local")
+    executor = backend.executor(args)
     sweep = load_sweep(
         args.sweep_file,
         smoke=args.smoke,
@@ -90,6 +85,7 @@ def _sweep(args: argparse.Namespace) -> int:
             executor=executor,
             workers=args.workers,
             scheduler=args.scheduler,
+            dashboard=args.dashboard,
             progress=not args.quiet and sys.stderr.isatty(),  # no bars in pipes and logs
         )
     except KeyboardInterrupt:

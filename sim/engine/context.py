@@ -12,6 +12,7 @@ break common random numbers between the arms of a comparison.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,9 @@ class Today:
         buyers: consumers whose attempt ended in a purchase, in checkout order.
         bought_in: the channel code (:class:`sim.log.eventlog.Channel`) of each purchase.
         stock_demand: units wanted per (location, item) today, stockouts included.
+        media_spend: content spend per channel today (sample money).
+        online_orders_by_tier: online orders placed today, per city tier.
+        touched: consumers touched today, one array per touch (with repeats).
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -47,6 +51,9 @@ class Today:
     buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
     bought_in: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     stock_demand: np.ndarray | None = None
+    media_spend: dict[str, float] = field(default_factory=dict)
+    online_orders_by_tier: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))
+    touched: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +74,8 @@ class DayContext:
         log: the event log (processes append rows).
         tally: the day's running totals for the daily table.
         today: what processes hand each other within the day.
+        installed: integration levers already set up (their one-off cost is paid).
+        on_exit: told which seats turned over (the model gives newcomers their agents).
         scale: market consumers per simulated consumer (money in market units).
     """
 
@@ -84,6 +93,8 @@ class DayContext:
     tally: DayTally
     scale: float
     today: Today = field(default_factory=Today)
+    installed: set[str] = field(default_factory=set)
+    on_exit: Callable[[np.ndarray], None] | None = None
     rows: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from sim.engine.agents import Consumer, Store
 from sim.engine.context import DayContext
+from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
 from sim.engine.population import assign_nearest_store, draw_traits, place_stores
 from sim.engine.processes import PROCESSES
@@ -67,6 +68,11 @@ class OmnichannelModel(mesa.Model):
         nearest, distance = assign_nearest_store(config, traits, self.store_tier, store_rng)
         graph = small_world(config.network, traits, self.streams.get(Source.network))
         self.ctx = DayContext.create(config, traits, nearest, distance, graph, self.streams)
+        self.newcomer_ids: list[int] = []  # the newcomer after each market exit, in order
+        self.ctx.on_exit = self._newcomers
+        live_before_day_0(self.ctx, config.market.burn_in_days, PROCESSES)
+        self.first_ids = self.consumer_ids.copy()  # each seat's consumer on day 0, for the log
+        self.newcomer_ids.clear()
         self._ledger_opening: list[np.ndarray] = []
         self._ledger_sold: list[np.ndarray] = []
         self.policy_changes: list[dict[str, Any]] = []
@@ -92,6 +98,15 @@ class OmnichannelModel(mesa.Model):
     coupon_budget_used = property(
         lambda self: self.ctx.coupons.budget_used, doc="Coupon face value issued, market money."
     )
+
+    def _newcomers(self, seats: np.ndarray) -> None:
+        """Consumers left the market: their agents go, newcomers' agents take the seats."""
+        for seat in seats.tolist():
+            self.consumers[seat].remove()
+            newcomer = Consumer(self, seat)
+            self.consumers[seat] = newcomer
+            self.consumer_ids[seat] = newcomer.unique_id
+            self.newcomer_ids.append(newcomer.unique_id)
 
     def _change_policy(self, change: ScheduledChange) -> None:
         """A scheduled change (Mesa event) takes effect before the day it is dated."""
@@ -148,15 +163,15 @@ class OmnichannelModel(mesa.Model):
     def events_table(self) -> pa.Table:
         """The event log so far (Arrow), consumers as their Mesa unique_id."""
         if self._table_cache is None or self._table_cache[0] != self.log.rows:
-            self._table_cache = (self.log.rows, self.log.to_arrow(self.consumer_ids))
+            table = self.log.to_arrow(self.first_ids, np.array(self.newcomer_ids, np.int64))
+            self._table_cache = (self.log.rows, table)
         return self._table_cache[1]
 
     def events_of(self, unique_id: int) -> pd.DataFrame:
         """One consumer's journey so far (a small, fast filter of the log)."""
-        row = int(np.searchsorted(self.consumer_ids, unique_id))
-        mask_rows = np.flatnonzero(self.log.column("consumer") == row)
-        table = self.events_table().take(pa.array(mask_rows))
-        return table.to_pandas()
+        table = self.events_table()
+        mask_rows = np.flatnonzero(table.column("consumer").to_numpy() == unique_id)
+        return table.take(pa.array(mask_rows)).to_pandas()
 
     def consumers_frame(self) -> pd.DataFrame:
         """One row per consumer: traits and end state."""

@@ -78,6 +78,13 @@ class ConsumerState:
         self.touches = np.zeros(n, np.int32)
         self.online_orders = np.zeros(n, np.int32)
 
+    def reset(self, rows: np.ndarray) -> None:
+        """Consumers ``rows`` start afresh, as on day 0 (a newcomer in a seat that was left)."""
+        fresh = ConsumerState(1)
+        for name in self.__dataclass_fields__:
+            if name != "size":
+                getattr(self, name)[rows] = getattr(fresh, name)[0]
+
     def stage_of(self, row: int) -> Stage:
         """One consumer's funnel stage (same rules as :meth:`stage`, without the O(N) pass)."""
         if self.lapsed[row]:

@@ -41,6 +41,7 @@ class Source(IntEnum):
     sharing = 11
     membership = 12
     retention = 13
+    market = 14
 
 
 class Streams:

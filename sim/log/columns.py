@@ -14,6 +14,7 @@ from enum import IntEnum
 import numpy as np
 import pyarrow as pa
 
+from sim.scenario.sections import LeverCosts
 from sim.scenario.vocabulary import CONTENT_CHANNELS, PURCHASE_CHANNELS
 
 
@@ -86,6 +87,13 @@ COLUMNS: tuple[Column, ...] = (
         -1,
         "Where a purchase was served from: a store id, -2 the online warehouse, -1 not served.",
     ),
+    Column(
+        "account",
+        np.int8,
+        _LABEL,
+        -1,
+        "Of a cost row: what the money paid for (see the accounts table).",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -109,6 +117,23 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "Held a coupon not valid in this channel at checkout (`outcome`: what they did).",
         False,
     ),
+    (
+        "cost",
+        "Money paid out that day (`account`; `channel` for media); `consumer` is -1.",
+        False,
+    ),
+    (
+        "prior_history",
+        "Knew the brand before day 0 (burn-in); `value`: purchases before day 0. Their "
+        "first rows in the log are not their firsts.",
+        False,
+    ),
+    ("winback", "A lapsed customer came back, after a touch or by themselves.", False),
+    (
+        "market_exit",
+        "Left the market; a newcomer (a new `consumer` id) takes the seat from the next row on.",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])
@@ -129,11 +154,32 @@ class Outcome(IntEnum):
 #: Events that count as touchpoints in the report's sense (2.4.1).
 TOUCHPOINTS: tuple[str, ...] = tuple(name for name, _, touch in EVENTS if touch)
 
+#: What a ``cost`` row paid for, in code order (integration levers as in ``costs.levers``).
+ACCOUNTS: tuple[tuple[str, str], ...] = (
+    ("cost_of_goods", "Goods sold: (1 - gross margin) x net revenue."),
+    ("fulfilment", "Delivering online orders (per order, by city tier)."),
+    ("store_fixed", "Running the stores (per store and day)."),
+    ("store_visits", "Serving store visitors (per visit)."),
+    ("media", "Content media spend (`channel`: which)."),
+    ("content_production", "Producing content (a share of media spend)."),
+    *(
+        (f"{kind}:{lever}", f"{text} {lever.replace('_', ' ')}.")
+        for lever in LeverCosts.model_fields
+        for kind, text in (("setup", "One-off cost of switching on"), ("running", "Running"))
+    ),
+)
+
+#: Accounts of integration spend (setup and running cost of the levers).
+INTEGRATION_ACCOUNTS: tuple[str, ...] = tuple(
+    name for name, _ in ACCOUNTS if name.startswith(("setup:", "running:"))
+)
+
 #: Labels of each dictionary column, by code.
 LABELS: dict[str, list[str]] = {
     "event": [e.name for e in Event],
     "channel": [c.name for c in Channel],
     "outcome": [o.name for o in Outcome],
+    "account": [name for name, _ in ACCOUNTS],
 }
 
 SCHEMA = pa.schema([pa.field(c.name, c.arrow, nullable=c.nullable) for c in COLUMNS])
@@ -149,4 +195,6 @@ def markdown_tables() -> str:
     lines += ["", "| event | touchpoint | meaning |", "|---|---|---|"]
     for name, meaning, touch in EVENTS:
         lines.append(f"| `{name}` | {'yes' if touch else ''} | {meaning} |")
+    lines += ["", "| account (of `cost` rows) | what it pays for |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in ACCOUNTS]
     return "\n".join(lines)

@@ -59,12 +59,20 @@ class EventLog:
         chunks = self._chunks[name]
         return np.concatenate(chunks) if chunks else np.empty(0, BY_NAME[name].dtype)
 
-    def to_arrow(self, consumer_ids: np.ndarray) -> pa.Table:
-        """The log as an Arrow table; ``consumer_ids`` maps row index -> Mesa unique_id."""
+    def to_arrow(
+        self, consumer_ids: np.ndarray, newcomer_ids: np.ndarray | None = None
+    ) -> pa.Table:
+        """The log as an Arrow table, consumer rows turned into Mesa unique_ids.
+
+        Args:
+            consumer_ids: row index -> unique_id of the seat's first consumer.
+            newcomer_ids: unique_id of the newcomer after each ``market_exit`` row, in log
+                order (a seat that turned over g times has had g + 1 consumers).
+        """
         cols = {name: self.column(name) for name in COLUMN_NAMES}
-        cols["consumer"] = consumer_ids[cols["consumer"]]
-        src = cols["source"]
-        cols["source"] = np.where(src >= 0, consumer_ids[np.maximum(src, 0)], -1)
+        who = _Identities(cols, consumer_ids, newcomer_ids)
+        cols["consumer"] = who.ids(cols["consumer"])
+        cols["source"] = who.ids(cols["source"])
         arrays = []
         for field in SCHEMA:
             data = cols[field.name]
@@ -73,6 +81,35 @@ class EventLog:
             else:
                 arrays.append(pa.array(data, type=field.type))
         return pa.Table.from_arrays(arrays, schema=SCHEMA)
+
+
+class _Identities:
+    """Who sat in a seat at a given row: the seat's first consumer until its first
+    ``market_exit`` row, then the newcomers in turn (the exit row is the leaver's own)."""
+
+    def __init__(self, cols: dict, consumer_ids: np.ndarray, newcomer_ids: np.ndarray | None):
+        self.consumer_ids = consumer_ids
+        exits = np.flatnonzero(cols["event"] == Event.market_exit)
+        self.newcomer_ids = np.asarray(newcomer_ids if newcomer_ids is not None else [], np.int64)
+        if len(exits) != len(self.newcomer_ids):
+            raise ValueError(f"{len(exits)} market exits but {len(self.newcomer_ids)} newcomers")
+        self.n = len(cols["event"]) + 1
+        seat = cols["consumer"][exits]
+        self.keys = seat * self.n + exits  # exits sorted by (seat, row)
+        self.order = np.argsort(self.keys, kind="stable")
+        self.keys = self.keys[self.order]
+
+    def ids(self, seats: np.ndarray) -> np.ndarray:
+        out = np.where(seats >= 0, self.consumer_ids[np.maximum(seats, 0)], -1)
+        if len(self.keys) == 0:
+            return out
+        row = np.arange(len(seats), dtype=np.int64)
+        start = np.searchsorted(self.keys, seats * self.n, "left")
+        before = np.searchsorted(self.keys, seats * self.n + row, "left") - start
+        later = (seats >= 0) & (before > 0)
+        nth_exit = self.order[start[later] + before[later] - 1]  # the exit that seated them
+        out[later] = self.newcomer_ids[nth_exit]
+        return out
 
 
 def _dictionary(codes: np.ndarray, names: list[str]) -> pa.DictionaryArray:

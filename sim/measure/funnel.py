@@ -50,10 +50,17 @@ class EventFrame:
 
     @classmethod
     def from_events(cls, events: pd.DataFrame) -> EventFrame:
-        """Validate the columns and convert; raises ValueError naming any missing column."""
+        """Validate the columns and convert; raises ValueError naming any missing column.
+
+        Only consumers' rows are kept: ``cost`` rows (about no consumer) are the money
+        ledger's, read by :mod:`sim.measure.money`.
+        """
         missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
         if missing:
             raise ValueError(f"event log lacks columns {missing} (needs {list(REQUIRED_COLUMNS)})")
+        consumer_rows = (events["consumer"] >= 0).to_numpy()
+        if not consumer_rows.all():
+            events = events[consumer_rows]
         consumer = events["consumer"].to_numpy(np.int64)
         ids = None
         if len(consumer) == 0:
@@ -102,11 +109,16 @@ class EventFrame:
         return self.event("purchase_attempt") & self.has("outcome", "purchased")
 
     def first(self, mask: np.ndarray) -> np.ndarray:
-        """Per consumer code, the row of their first event matching ``mask``; -1 if none."""
+        """Per consumer code, the row of their first event matching ``mask``; -1 if none.
+
+        Consumers with a ``prior_history`` row knew the brand before the log began: their
+        first rows here are not their firsts, so they get -1 too.
+        """
         rows = np.flatnonzero(mask)
         first = np.full(self.size, len(self), np.int64)
         np.minimum.at(first, self.cid[rows], rows)
         first[first == len(self)] = -1
+        first[self.who(self.event("prior_history"))] = -1
         return first
 
     def day_of(self, rows: np.ndarray) -> np.ndarray:

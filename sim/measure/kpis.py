@@ -32,6 +32,7 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
+from sim.measure.money import PNL_LINES, pnl
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 
-GROUPS = ("report", "funnel", "orders", "coupons", "content", "membership")
+GROUPS = ("report", "funnel", "orders", "coupons", "content", "membership", "money")
 UNITS = ("share", "ratio", "count", "money", "days", "touchpoints")
 
 
@@ -254,6 +255,9 @@ def compute_kpis(
     }
     out.update(funnel_kpis(frame, len(consumers), daily))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
+    money = pnl(events, horizon_days)
+    out.update(money)
+    out["integration_share_of_revenue"] = ratio(money["integration_spend"], money["net_revenue"])
     return {k.name: float(out[k.name]) for k in KPIS}
 
 
@@ -381,6 +385,19 @@ KPIS: tuple[KPI, ...] = (
         "there) that were abandoned; NaN if none was refused.",
         "coupons",
         "share",
+    ),
+)
+
+KPIS += tuple(
+    KPI(name, meaning, "money", "money")
+    for name, meaning in PNL_LINES
+    if name not in ("revenue", "coupon_discounts")  # the orders and coupons groups have them
+) + (
+    KPI(
+        "integration_share_of_revenue",
+        "Integration spend / net revenue (the report: leaders spend 5-8%).",
+        "money",
+        "ratio",
     ),
 )
 

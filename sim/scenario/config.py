@@ -23,12 +23,15 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
     Consistency,
     Content,
     ContentChannel,
+    Costs,
     Count,
     Coupons,
     DeliveryHours,
     Inventory,
+    Market,
     Membership,
     Network,
+    Online,
     Population,
     ScheduledChange,
     Segment,
@@ -37,13 +40,15 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
 )
 
 #: What a schedule may not change: the population, the network and the store footprint.
-FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule")
+#: Costs are the run's price list: a schedule switches levers, and what they cost follows.
+FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule", "costs")
 FIXED_PATHS = (
     "stores.count",
     "stores.tier34_share",
     "inventory.skus",
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only
+    "market.burn_in_days",  # happens before day 0
 )
 
 
@@ -70,6 +75,9 @@ class ScenarioConfig(_Frozen):
     coupons: Coupons = Field(default_factory=Coupons)
     consistency: Consistency = Field(default_factory=Consistency)
     membership: Membership = Field(default_factory=Membership)
+    market: Market = Field(default_factory=Market)
+    online: Online = Field(default_factory=Online)
+    costs: Costs = Field(default_factory=Costs)
     behaviour: Behaviour = Field(default_factory=Behaviour)
     schedule: list[ScheduledChange] = Field(
         default_factory=list,

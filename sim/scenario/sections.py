@@ -376,6 +376,131 @@ class Behaviour(_Frozen):
     )
 
 
+class Market(_Frozen):
+    """A market with a past and a future: consumers who knew the brand before day 0, and
+    lapsed customers who come back."""
+
+    burn_in_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        0,
+        description="Days simulated before day 0 under the day-0 policy and not counted: the "
+        "run starts from the market they leave (customers, members, habits), not a launch. "
+        "Levers in force on day 0 were paid for then.",
+    )
+    winback_rate: Probability = Field(
+        0.0, description="Daily chance a lapsed customer comes back by themselves."
+    )
+    winback_per_touch: Probability = Field(
+        0.0,
+        description="Chance a touchpoint (a view, a friend's message, a coupon, a visit) wins a "
+        "lapsed customer back.",
+    )
+    turnover_rate: Probability = Field(
+        0.0,
+        description="Daily chance a consumer leaves the market (moves, ages out); a newcomer "
+        "with the same profile and place takes the seat, knowing nothing of the brand.",
+    )
+
+
+class Online(_Frozen):
+    """Whether the brand sells online at all (app or mini-program, delivery)."""
+
+    enabled: bool = Field(
+        True,
+        description="Sell online. Off: a store-only retailer: no app sessions, coupons or online "
+        "orders; content still reaches people and repeat needs go to the store.",
+    )
+
+
+class LeverCost(_Frozen):
+    """What an integration lever costs while it is on (market money)."""
+
+    setup: NonNegative = Field(
+        0.0, description="One-off cost, paid on the day the lever is switched on."
+    )
+    setup_per_store: NonNegative = Field(
+        0.0, description="One-off cost per store converted, paid on the switch-on day."
+    )
+    per_day: NonNegative = Field(0.0, description="Running cost per day (platform, team).")
+    per_store_day: NonNegative = Field(0.0, description="Running cost per store and day.")
+
+
+def _lever(**kwargs: float) -> LeverCost:
+    return LeverCost(**kwargs)
+
+
+class LeverCosts(_Frozen):
+    """Costs of the integration levers. Defaults are assumptions sized so that a fully
+    integrated brand of the baseline's size spends about 5-8% of revenue on integration, as the
+    report says leaders do (2.5.1, 6.2.1); a self-built system costs about 5M yuan (3.4.2)."""
+
+    pooled_inventory: LeverCost = Field(
+        default_factory=lambda: _lever(setup=5_000_000, per_day=4_000, per_store_day=20),
+        description="Shared stock with dynamic allocation (inventory.mode: pooled).",
+    )
+    shelf_labels: LeverCost = Field(
+        default_factory=lambda: _lever(setup_per_store=15_000, per_store_day=5),
+        description="Electronic shelf labels: one price (consistency.price_consistent).",
+    )
+    unified_membership: LeverCost = Field(
+        default_factory=lambda: _lever(setup=2_000_000, per_day=3_000),
+        description="One membership and points scheme (membership.unified).",
+    )
+    online_order_area: LeverCost = Field(
+        default_factory=lambda: _lever(setup_per_store=30_000, per_store_day=60),
+        description="An online-order area in every store (stores.online_order_area).",
+    )
+    experience_zones: LeverCost = Field(
+        default_factory=lambda: _lever(setup_per_store=80_000, per_store_day=300),
+        description="Experience zones, try-on, events; scaled by stores.experience_level.",
+    )
+    bopis: LeverCost = Field(
+        default_factory=lambda: _lever(setup_per_store=5_000, per_store_day=20),
+        description="Buy online, pick up in store (stores.bopis).",
+    )
+    personalization: LeverCost = Field(
+        default_factory=lambda: _lever(setup=1_500_000, per_day=2_000),
+        description="AI recommendation (content.personalization).",
+    )
+    online_channel: LeverCost = Field(
+        default_factory=lambda: _lever(setup=3_000_000, per_day=15_000),
+        description="The app, mini-program and online shop (online.enabled).",
+    )
+
+
+class DeliveryCost(_Frozen):
+    tier12: NonNegative = Field(8.0, description="Fulfilment cost of an online order, tier-1/2.")
+    tier34: NonNegative = Field(12.0, description="Fulfilment cost of an online order, tier-3/4.")
+
+
+class Costs(_Frozen):
+    """What the business pays: goods, fulfilment, stores, content production, integration.
+
+    Market money. Where the report gives no figure the default is an assumption, said so in
+    its description; replace them with your own numbers.
+    """
+
+    gross_margin: Probability = Field(
+        0.4,
+        description="Share of net revenue (after coupon discounts) left after the cost of goods "
+        "(assumption).",
+    )
+    online_fulfilment: DeliveryCost = Field(default_factory=DeliveryCost)
+    store_fixed_per_day: NonNegative = Field(
+        1_000.0, description="Rent, staff and running cost of one store per day (assumption)."
+    )
+    store_cost_per_visit: NonNegative = Field(
+        0.5, description="Variable cost of serving one store visit (assumption)."
+    )
+    content_production_share: NonNegative = Field(
+        0.15, description="Production cost of content, as a share of its media spend (assumption)."
+    )
+    saas: bool = Field(
+        False,
+        description="Integration bought as SaaS: one-off costs 60% lower (report 3.5.1, 4.3.3).",
+    )
+    levers: LeverCosts = Field(default_factory=LeverCosts)
+
+
 class ScheduledChange(_Frozen):
     """A policy change on a given day: the phased rollout."""
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from sim.measure.targets import Targets
 from sim.scenario.config import ConfigError, ScenarioConfig, read_yaml, with_overrides
+from sim.study.backends import Evaluator
 from sim.study.check import CheckReport, Runner, check, evaluate_scenario
 
 STUDY_NAME = "calibration"
@@ -234,6 +235,7 @@ def calibrate(
     sampler_seed: int = 0,
     progress: bool = False,
     on_study: Callable[[Any], None] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> CalibrationResult:
     """Search the parameters until the study holds ``trials`` finished trials, then check.
 
@@ -253,6 +255,8 @@ def calibrate(
             does not replay the start-up points.
         progress: a tqdm bar over trials (and the final check) on a terminal.
         on_study: called with the study before optimising (tests use it to interrupt).
+        evaluator: an entered backend for every trial's runs (``workers`` is then
+            ignored); by default a local pool of ``workers`` for the whole search.
 
     Raises:
         ConfigError: bad numbers, or an existing study made for a different setup.
@@ -317,7 +321,7 @@ def calibrate(
     if on_study is not None:
         on_study(study)
     todo = max(0, trials - done)
-    with Runner(workers) as runner:
+    with Runner(workers, evaluator=evaluator) as runner:
         if todo:
             _optimise(study, search, targets, spec, seed_list, runner, todo, progress)
         complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]

@@ -16,17 +16,13 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
-import os
-import sys
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.measure.targets import EFFECTS, Effect, TargetResult, Targets, effect_value, evaluate
 from sim.scenario.config import ConfigError, ScenarioConfig, parse_value, with_overrides
-from sim.study.run import run_kpis
+from sim.study.backends import Evaluator, make_evaluator, progress_bar, require_ok
 
 BASE = "base scenario"
 
@@ -53,63 +49,63 @@ def format_set(path: str, value: Any) -> str:
 
 
 class Runner:
-    """Runs (config, seed) jobs, in worker processes or in-process, with optional progress.
+    """Runs batches of (config, seed) jobs on one evaluator and returns their KPIs.
 
-    One runner (one pool) lives for a whole command, so a calibration's hundreds of trials
-    do not each pay for starting processes. ``forkserver`` keeps workers clean of the
-    parent's threads (tqdm, SQLite) that make ``fork`` unsafe.
+    One runner (one set of workers) lives for a whole command, so a calibration's hundreds
+    of trials do not each pay for starting processes. The runs go through the same worker
+    entry and backends as every other study (:mod:`sim.study.backends`).
     """
 
-    def __init__(self, workers: int | None = None, progress: bool = False) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        if self.workers < 1:
-            raise ConfigError([f"--workers: value {workers}: must be at least 1"])
+    def __init__(
+        self,
+        workers: int | None = None,
+        progress: bool = False,
+        evaluator: Evaluator | None = None,
+    ) -> None:
+        """Use the caller's evaluator, or a local pool of ``workers`` this runner owns.
+
+        Args:
+            workers: local processes (1 = in-process); ignored with ``evaluator``.
+            progress: a progress bar per batch on a terminal.
+            evaluator: an entered evaluator to run on (the caller closes it).
+        """
+        self._own = evaluator is None
+        self.evaluator = evaluator if evaluator is not None else make_evaluator("local", workers)
+        self.workers = self.evaluator.workers
         self.progress = progress
-        self._pool: Executor | None = None
 
     def __enter__(self) -> Runner:
+        if self._own:
+            self.evaluator.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
-        """Shut the pool down; pending jobs are cancelled (Ctrl-C must not hang)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        """Release the workers this runner started; pending jobs are cancelled."""
+        if self._own:
+            self.evaluator.close()
 
     def run(
         self, jobs: Sequence[tuple[str, dict[str, Any], int]], desc: str = "runs"
     ) -> dict[tuple[str, int], dict[str, float]]:
-        """KPIs of every ``(key, config dict, seed)`` job, keyed by ``(key, seed)``."""
+        """KPIs of every ``(key, config dict, seed)`` job, keyed by ``(key, seed)``.
+
+        Raises:
+            RunFailed: a run raised; a verdict is never given on missing runs.
+        """
+        ids = {f"{key}/seed{seed}": (key, seed) for key, _, seed in jobs}
+        batch = [
+            {"run_id": f"{key}/seed{seed}", "config": config, "seed": seed}
+            for key, config, seed in jobs
+        ]
         out: dict[tuple[str, int], dict[str, float]] = {}
-        bar = self._bar(len(jobs), desc)
-        try:
-            if self.workers == 1 or len(jobs) == 1:
-                for key, config, seed in jobs:
-                    out[key, seed] = run_kpis(config, seed)
-                    bar.update(1)
-            else:
-                if self._pool is None:
-                    context = multiprocessing.get_context("forkserver")
-                    self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-                futures = {
-                    self._pool.submit(run_kpis, config, seed): (key, seed)
-                    for key, config, seed in jobs
-                }
-                for future in as_completed(futures):
-                    out[futures[future]] = future.result()
-                    bar.update(1)
-        finally:
-            bar.close()
+        with progress_bar(len(batch), desc, self.progress) as bar:
+            for outcome in self.evaluator.evaluate(batch):
+                out[ids[outcome["run_id"]]] = require_ok(outcome)["kpis"]
+                bar.update(1)
         return out
-
-    def _bar(self, total: int, desc: str) -> Any:
-        from tqdm import tqdm
-
-        show = self.progress and sys.stderr.isatty()
-        return tqdm(total=total, desc=desc, unit="run", file=sys.stderr, disable=not show)
 
 
 @dataclass(frozen=True)

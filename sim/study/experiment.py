@@ -18,12 +18,10 @@ name the field, the value and what is allowed, before any simulation starts.
 from __future__ import annotations
 
 import difflib
-import multiprocessing
-import os
+import json
 import re
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -32,6 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.io.parts import PartsFolder
 from sim.measure.kpis import KPI_DESCRIPTIONS
 from sim.scenario.config import (
     ConfigError,
@@ -42,6 +41,14 @@ from sim.scenario.config import (
     with_overrides,
 )
 from sim.scenario.relative import resolve_all
+from sim.study.backends import (
+    Evaluator,
+    Outcome,
+    engine_fingerprint,
+    make_evaluator,
+    progress_bar,
+    require_ok,
+)
 
 #: Daily-table columns kept per run (as per-arm mean and 5-95% band), for time-series plots.
 DAILY_SERIES = (
@@ -286,16 +293,6 @@ def _resolve_schedule(
     return out, problems
 
 
-def run_one(config: dict[str, Any], seed: int) -> tuple[dict[str, float], dict[str, np.ndarray]]:
-    """One arm x replication: its KPIs and its daily series (picklable, for process pools)."""
-    from sim.study.run import simulate
-
-    result = simulate(from_dict(config), seed)
-    kpis = dict(result.kpis)
-    daily = {c: result.daily[c].to_numpy(float) for c in DAILY_SERIES if c in result.daily}
-    return kpis, daily
-
-
 @dataclass
 class ExperimentResult:
     """Every run of an experiment: tidy KPI rows and per-arm daily bands."""
@@ -307,72 +304,167 @@ class ExperimentResult:
     workers: int
     config_hashes: dict[str, str] = field(default_factory=dict)
     paired_daily: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver where available: fork after pyarrow/BLAS threads exist can deadlock."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    #: Runs simulated by this call, and runs reused from an interrupted earlier call.
+    ran: int = 0
+    reused: int = 0
 
 
 def run_experiment(
-    experiment: LoadedExperiment, *, workers: int | None = None, progress: bool | None = None
+    experiment: LoadedExperiment,
+    *,
+    workers: int | None = None,
+    progress: bool | None = None,
+    evaluator: Evaluator | None = None,
+    work: str | Path | None = None,
 ) -> ExperimentResult:
-    """Run every arm x replication, in parallel processes unless ``workers == 1``.
+    """Run every arm x replication, keeping each finished run in ``work`` when given.
+
+    Arms with the same resolved config share their runs (same config and seed, same
+    numbers). With ``work``, every finished run is saved there as it arrives, and runs
+    already saved by an interrupted call (same config, seed and simulator code) are not
+    run again, so the same command resumes where it stopped with identical results.
 
     Args:
         experiment: a loaded experiment.
-        workers: processes to use (default ``os.cpu_count()``); 1 runs in this process.
+        workers: local processes (default ``os.cpu_count()``; 1 runs in this process);
+            ignored with ``evaluator``.
         progress: show a progress bar on stderr (default: when stderr is a terminal).
+        evaluator: an entered backend to run on (default: a local pool of ``workers``).
+        work: the working folder of finished runs (see :class:`sim.io.parts.PartsFolder`).
+
+    Raises:
+        RunFailed: a run raised in the simulator (finished runs stay in ``work``).
     """
-    workers = max(1, workers or os.cpu_count() or 1)
     if progress is None:
         progress = sys.stderr.isatty()
-    tasks = [
-        (arm, r, seed)
-        for r, seed in enumerate(experiment.seeds)
-        for arm in experiment.arms  # replication-major: early results cover every arm
-    ]
-    dicts = {arm: cfg.to_dict() for arm, cfg in experiment.configs.items()}
-    results: dict[tuple[str, int], tuple[dict[str, float], dict[str, np.ndarray]]] = {}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(tasks), desc=experiment.name, unit="run", file=sys.stderr)
-    started = time.perf_counter()
-    try:
-        if workers == 1 or len(tasks) == 1:
-            for arm, r, seed in tasks:
-                results[arm, r] = run_one(dicts[arm], seed)
-                if bar is not None:
-                    bar.update()
-        else:
-            n = min(workers, len(tasks))
-            with ProcessPoolExecutor(max_workers=n, mp_context=_pool_context()) as pool:
-                futures = {
-                    pool.submit(run_one, dicts[arm], seed): (arm, r) for arm, r, seed in tasks
-                }
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    if bar is not None:
-                        bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
-    wall = time.perf_counter() - started
     hashes = {arm: cfg.config_hash() for arm, cfg in experiment.configs.items()}
+    parts = PartsFolder(work) if work is not None else None
+    records = _finished(experiment, hashes, parts)
+    reused = len(records)
+    missing = _missing(experiment, hashes, records)
+    jobs = list(missing.values())
+    key_of = {job["run_id"]: key for key, job in missing.items()}
+    started = time.perf_counter()
+    own = evaluator is None
+    ev = make_evaluator("local", workers) if own else evaluator
+    try:
+        if own:
+            ev.__enter__()
+        total = len({(h, seed) for h in hashes.values() for seed in experiment.seeds})
+        with progress_bar(total, experiment.name, progress, reused) as bar:
+            for outcome in ev.evaluate(jobs):
+                config_hash, seed = key_of[outcome["run_id"]]
+                rec = _record(require_ok(outcome), config_hash, seed)
+                if parts is not None:
+                    parts.put(outcome["run_id"], rec)
+                records[config_hash, seed] = rec
+                bar.update(1)
+    finally:
+        if own:
+            ev.close()
+    wall = time.perf_counter() - started
+    runs, daily, paired = _tables(experiment, hashes, records)
+    return ExperimentResult(
+        experiment,
+        runs,
+        daily,
+        round(wall, 3),
+        ev.workers,
+        hashes,
+        paired,
+        ran=len(jobs),
+        reused=reused,
+    )
+
+
+def _finished(
+    experiment: LoadedExperiment, hashes: dict[str, str], parts: PartsFolder | None
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """Runs an interrupted call left in ``parts`` that this experiment can reuse.
+
+    Only runs of this experiment's arm configs and seeds, made by this very simulator
+    code, count: anything else is run again rather than silently mixed in.
+    """
+    if parts is None:
+        return {}
+    engine = engine_fingerprint()
+    wanted = {(h, seed) for h in hashes.values() for seed in experiment.seeds}
+    out = {}
+    for rec in parts.load().values():
+        key = (rec.get("config_hash"), rec.get("seed"))
+        if rec.get("engine") == engine and key in wanted:
+            out[key] = rec
+    return out
+
+
+def _missing(
+    experiment: LoadedExperiment,
+    hashes: dict[str, str],
+    records: dict[tuple[str, int], dict[str, Any]],
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """A job per (arm config hash, seed) not in ``records``; each config once per seed.
+
+    Replication-major order: the first results to arrive cover every arm.
+    """
+    jobs: dict[tuple[str, int], dict[str, Any]] = {}
+    for seed in experiment.seeds:
+        for arm in experiment.arms:
+            key = (hashes[arm], seed)
+            if key not in records and key not in jobs:
+                jobs[key] = {
+                    "run_id": f"{key[0]}-seed{seed}",
+                    "config": experiment.configs[arm].to_dict(),
+                    "seed": seed,
+                    "keep": ["daily"],
+                }
+    return jobs
+
+
+def _tables(
+    experiment: LoadedExperiment,
+    hashes: dict[str, str],
+    records: dict[tuple[str, int], dict[str, Any]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy KPI rows (one per arm x replication), per-arm daily bands, paired running totals."""
     rows = []
+    results: dict[tuple[str, int], dict[str, Any]] = {}
     for arm in experiment.arms:
         for r, seed in enumerate(experiment.seeds):
-            kpis = results[arm, r][0]
+            rec = records[hashes[arm], seed]
+            results[arm, r] = rec
             rows.append(
-                {"arm": arm, "replication": r, "seed": seed, "config_hash": hashes[arm], **kpis}
+                {
+                    "arm": arm,
+                    "replication": r,
+                    "seed": seed,
+                    "config_hash": hashes[arm],
+                    **rec["kpis"],
+                }
             )
-    runs = pd.DataFrame(rows)
-    daily = _daily_bands(experiment, results)
-    paired = paired_daily(experiment, results)
-    return ExperimentResult(experiment, runs, daily, round(wall, 3), workers, hashes, paired)
+    return pd.DataFrame(rows), _daily_bands(experiment, results), paired_daily(experiment, results)
+
+
+def _record(outcome: Outcome, config_hash: str, seed: int) -> dict[str, Any]:
+    """A finished run as plain JSON data: the same values whether just run or reloaded.
+
+    Every run goes through JSON (floats round-trip exactly, NaN included), so a resumed
+    comparison builds its tables from exactly what an uninterrupted one would.
+    """
+    daily = outcome["daily"]
+    record = {
+        "config_hash": config_hash,
+        "seed": seed,
+        "engine": outcome["engine"],
+        "kpis": outcome["kpis"],
+        "daily": {c: daily[c].to_numpy(float).tolist() for c in DAILY_SERIES if c in daily},
+    }
+    return json.loads(json.dumps(record, default=_plain))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"not JSON-serialisable: {value!r}")
 
 
 #: Money series whose running total is compared day by day (``revenue`` = online + store).
@@ -381,7 +473,7 @@ CUMULATIVE_SERIES = ("revenue", "content_spend", "coupon_cost")
 
 def paired_daily(
     experiment: LoadedExperiment,
-    results: dict[tuple[str, int], tuple[dict[str, float], dict[str, np.ndarray]]],
+    results: dict[tuple[str, int], dict[str, Any]],
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Running total of each money series, arm minus control, per day: mean and t interval.
@@ -395,7 +487,7 @@ def paired_daily(
     control, n = experiment.control, len(experiment.seeds)
 
     def running(arm: str, r: int, name: str) -> np.ndarray | None:
-        daily = results[arm, r][1]
+        daily = {k: np.asarray(v, float) for k, v in results[arm, r]["daily"].items()}
         if name == "revenue":
             if "revenue_online" not in daily or "revenue_store" not in daily:
                 return None
@@ -431,14 +523,16 @@ def paired_daily(
 
 def _daily_bands(
     experiment: LoadedExperiment,
-    results: dict[tuple[str, int], tuple[dict[str, float], dict[str, np.ndarray]]],
+    results: dict[tuple[str, int], dict[str, Any]],
 ) -> pd.DataFrame:
     """Per arm, series and day: mean and 5-95% band across replications (tidy rows)."""
     frames = []
     for arm in experiment.arms:
-        series = results[arm, 0][1].keys()
+        series = results[arm, 0]["daily"].keys()
         for name in series:
-            stack = np.vstack([results[arm, r][1][name] for r in range(len(experiment.seeds))])
+            stack = np.vstack(
+                [results[arm, r]["daily"][name] for r in range(len(experiment.seeds))]
+            )
             frames.append(
                 pd.DataFrame(
                     {

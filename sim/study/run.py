@@ -82,10 +82,10 @@ def simulate(
 
 
 def run_kpis(config: ScenarioConfig | dict[str, Any], seed: int) -> dict[str, float]:
-    """KPIs of one run, nothing written.
+    """KPIs of one run, nothing written: a shortcut for scripts and tests.
 
-    A top-level function taking plain data, so process pools and Dask workers can
-    ship it; the scenario is re-validated on the worker.
+    Study commands do not call it: their runs go through the one worker entry,
+    :func:`sim.study.backends.run_job`, on a backend of :mod:`sim.study.backends`.
     """
     from sim.scenario.config import from_dict
 

@@ -16,13 +16,16 @@ from sim.engine.processes import (
     app,
     checkout,
     content,
+    costs,
     coupons,
     interest,
     membership,
     pickup,
     retention,
     sharing,
+    turnover,
     visits,
+    winback,
 )
 
 Process = Callable[[DayContext, int], None]
@@ -38,7 +41,10 @@ PROCESSES: tuple[Process, ...] = (
     pickup.plan_pickups,  # (plans tomorrow's pick-up visits)
     sharing.share,  # share, wom_received, coupon_claim (referral)
     retention.rebuy_and_lapse,  # (missions, member events), lapse
+    winback.win_back,  # winback
     coupons.expire,  # coupon_expire
+    turnover.turnover,  # market_exit (newcomers take the seats)
+    costs.book_costs,  # cost (one row per account with money spent)
 )
 
 

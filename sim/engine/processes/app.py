@@ -19,6 +19,9 @@ from sim.log.eventlog import Channel, Event
 
 def app_sessions(ctx: DayContext, day: int) -> None:
     """Open the app: browse, claim coupons, and (some) order; sets today's online attempts."""
+    if not ctx.config.online.enabled:  # a store-only retailer has no app
+        ctx.today.online_attempts = np.empty(0, np.int64)
+        return
     draws = ctx.streams.draws(Source.app, day)
     s, b, tr = ctx.state, ctx.config.behaviour, ctx.traits
     eligible = np.flatnonzero(s.aware & ~s.lapsed)
@@ -43,8 +46,19 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     ctx.today.online_attempts = np.concatenate([buyers, missions])
 
 
+def coupon_worth(face_value: float, basket_mean: float) -> float:
+    """How much a coupon moves people, 0-1: its value as a share of the mean basket, against
+    a reference coupon of 10% of it (worth 1; more is worth no more). A coupon worth
+    nothing pulls nobody to a store and adds no interest."""
+    return min(1.0, face_value / (0.1 * basket_mean))
+
+
 def claim_coupons(ctx: DayContext, day: int, sessions: np.ndarray) -> None:
-    """Price-sensitive app users claim a coupon while the budget lasts."""
+    """Price-sensitive app users claim a coupon while the budget lasts.
+
+    Claiming is a touchpoint whose weight, and whose pull to the store, scale with the
+    coupon's worth (:func:`coupon_worth`).
+    """
     policy = ctx.config.coupons
     if not policy.enabled:
         return
@@ -60,9 +74,10 @@ def claim_coupons(ctx: DayContext, day: int, sessions: np.ndarray) -> None:
     ctx.log.add(
         day, Event.coupon_claim, claimants, channel=Channel.online, value=policy.value, coupon=ids
     )
-    novelty = touch(ctx, claimants, b.coupon_claim_weight, draws, "claim")
+    worth = coupon_worth(policy.value, b.basket_mean)
+    novelty = touch(ctx, claimants, b.coupon_claim_weight * worth, draws, "claim")
     if policy.redeemable_in in ("store", "everywhere"):
         # Store-going customers answer the coupon's pull to the store; for everyone
         # else it is one more prompt, and prompts wear out.
-        pull = b.coupon_store_pull * np.where(s.used_store[claimants], 1.0, novelty)
+        pull = b.coupon_store_pull * worth * np.where(s.used_store[claimants], 1.0, novelty)
         plan_visits(ctx, claimants, pull, day, draws, "coupon")

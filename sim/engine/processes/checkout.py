@@ -189,6 +189,8 @@ def _record_purchases(ctx: DayContext, day: int, buyers: np.ndarray, bought_in: 
     online = buyers[bought_in == Channel.online]
     s.used_online[online] = True
     np.add.at(s.online_orders, online, 1)
+    tiers = np.bincount(ctx.traits.city_tier[online], minlength=2)
+    ctx.today.online_orders_by_tier = ctx.today.online_orders_by_tier + tiers
     ctx.today.buyers, ctx.today.bought_in = buyers, bought_in
 
 

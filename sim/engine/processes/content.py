@@ -52,3 +52,4 @@ def content_views(ctx: DayContext, day: int) -> None:
         plan_visits(ctx, who, cfg.behaviour.visit_after_view * novelty, day, draws, name)
         t.content_views += k
         t.content_spend += k * channel.cost_per_view
+        ctx.today.media_spend[name] = k * channel.cost_per_view

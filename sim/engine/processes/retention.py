@@ -36,6 +36,8 @@ def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
     online_odds = np.where(s.used_store[needy], online_odds, 1.0)
     has_store = ctx.nearest_store[needy] >= 0
     go_online = ~has_store | draws.bernoulli(needy, online_odds, "channel")
+    if not ctx.config.online.enabled:  # store-only: the need goes to the store, if there is one
+        needy, go_online = needy[has_store], np.zeros(int(has_store.sum()), bool)
     s.mission[needy[go_online]] = Mission.online
     to_store = needy[~go_online]
     s.mission[to_store] = Mission.store

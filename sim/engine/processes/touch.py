@@ -28,6 +28,7 @@ def touch(ctx: DayContext, who: np.ndarray, weight, draws: Draws, label: str) ->
     if len(who) == 0:
         return np.zeros(0, np.float32)
     s, b = ctx.state, ctx.config.behaviour
+    ctx.today.touched.append(who)
     novelty = np.power(np.float32(b.response_wearout), s.touches[who]).astype(np.float32)
     np.add.at(s.touches, who, 1)
     s.aware[who] = True

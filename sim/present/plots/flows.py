@@ -79,7 +79,11 @@ def touchpoint_labels(events: pd.DataFrame) -> pd.Series:
 
 
 def _sequences(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Consumer ids and label codes grouped by consumer, each journey in log order; names."""
+    """Consumer ids and label codes grouped by consumer, each journey in log order; names.
+
+    Rows about no consumer (the ``cost`` rows, consumer -1) are no one's journey.
+    """
+    events = events[events["consumer"].to_numpy() >= 0]
     consumer = events["consumer"].to_numpy()
     order = np.argsort(consumer, kind="stable")  # stable: keeps each journey's row order
     codes, names = touchpoint_codes(events)

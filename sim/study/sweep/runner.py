@@ -7,13 +7,12 @@ that have no KPI part yet, including those that failed last time.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.study.sweep.executors import make_executor
+from sim.study.backends import engine_fingerprint, make_evaluator, progress_bar
 from sim.study.sweep.spec import Sweep
 from sim.study.sweep.store import SweepStore, now
 
@@ -72,6 +71,7 @@ def run_sweep(
     executor: str = "local",
     workers: int | None = None,
     scheduler: str | None = None,
+    dashboard: str | None = None,
     progress: bool = True,
 ) -> SweepSummary:
     """Run every missing run of ``sweep`` into the store at ``out``.
@@ -81,14 +81,14 @@ def run_sweep(
         out: the store folder (default ``runs/sweeps/<name>``).
         executor: ``local`` (process pool) or ``dask``.
         workers: processes (local) or LocalCluster workers (dask without scheduler).
-        scheduler: a Dask scheduler address, e.g. ``tcp://host:8786``.
-        progress: a tqdm bar on stderr (runs done, failed, ETA).
+        scheduler: a Dask scheduler address, e.g. ``tls://host:8786``.
+        dashboard: serve the dashboard of the Dask cluster omo starts at this address.
+        progress: a tqdm bar on stderr when it is a terminal (runs done, failed, ETA).
 
     Raises:
         ConfigError: the folder holds another sweep, or is in use.
     """
     from sim.io.runs import versions
-    from sim.study.sweep.executors import engine_fingerprint
 
     engine = engine_fingerprint()
 
@@ -98,7 +98,9 @@ def run_sweep(
     started = time.perf_counter()
     # the executor first: an unreachable scheduler fails before anything is written
     with (
-        make_executor(executor, workers, scheduler, f"omo-{meta['fingerprint']}") as ex,
+        make_evaluator(
+            executor, workers, scheduler, f"omo-{meta['fingerprint']}", dashboard=dashboard
+        ) as ex,
         SweepStore(out).open(design, meta) as store,
     ):
         done = store.done()
@@ -138,23 +140,30 @@ def run_sweep(
             save_status("complete")
             return summary
         base = sweep.base.to_dict()
-        tasks = [
+        keep = [
+            name
+            for name, wanted in (
+                ("daily", sweep.spec.keep_timeseries),
+                ("events", sweep.spec.keep_events),
+            )
+            if wanted
+        ]
+        jobs = [
             {
                 "run_id": row["run_id"],
-                "base": base,
+                "config": base,
                 "overrides": sweep.overrides(row),
                 "seed": int(row["seed"]),
-                "keep_timeseries": sweep.spec.keep_timeseries,
-                "keep_events": sweep.spec.keep_events,
+                "keep": keep,
             }
             for row in todo.to_dict("records")
         ]
         names = sweep.kpis
-        bar = _bar(len(design), len(done), progress, sweep.spec.name)
+        bar = progress_bar(len(design), f"sweep {sweep.spec.name}", progress, len(done))
         last_status = time.monotonic()
         state = "interrupted"
         try:
-            for outcome in ex.run(tasks):
+            for outcome in ex.evaluate(jobs):
                 run_id = outcome["run_id"]
                 if outcome["status"] == "ok":
                     store.write_ok(
@@ -173,34 +182,16 @@ def run_sweep(
                     store.write_failed(run_id, outcome["error"], outcome["wall_time_s"])
                     summary.failed += 1
                     summary.errors[run_id] = outcome["error"]
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(ok=len(done) + summary.ok, failed=summary.failed)
+                bar.update(1)
+                bar.set_postfix(ok=len(done) + summary.ok, failed=summary.failed)
                 if time.monotonic() - last_status > STATUS_EVERY_S:
                     save_status("running")
                     last_status = time.monotonic()
             state = "complete" if summary.failed == 0 else "complete_with_failures"
         finally:
-            if bar is not None:
-                bar.close()
+            bar.close()
             summary.wall_time_s = time.perf_counter() - started
             status["wall_time_s"] = round(summary.wall_time_s, 2)
             status["engine_mismatch"] = summary.engine_mismatch
             save_status(state)
     return summary
-
-
-def _bar(total: int, initial: int, enabled: bool, name: str) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        desc=f"sweep {name}",
-        unit="run",
-        file=sys.stderr,
-        dynamic_ncols=True,
-        smoothing=0.1,
-    )

@@ -39,3 +39,34 @@ def test_coupon_claims_stop_at_the_budget():
     app.app_sessions(ctx, 0)
     assert len(events_of(ctx, "coupon_claim")) == 2
     assert ctx.coupons.budget_used == 2000.0
+
+
+def _claim_everyone(value: float):
+    behaviour = {**EAGER, "coupon_claim_per_session": 1.0, "coupon_claim_base": 1.0}
+    behaviour |= {"coupon_store_pull": 1.0, "response_wearout": 1.0, "discovery_rate": 0.0}
+    scenario = {"behaviour": behaviour, "coupons": {"value": value, "budget": 1e12}}
+    ctx = make_ctx(scenario, online_propensity=np.ones(12, np.float32))
+    ctx.state.aware[:10] = True
+    ctx.state.interest[:10] = 5.0
+    ctx.policy.visit_access[:] = 1.0
+    app.app_sessions(ctx, 0)
+    return ctx
+
+
+def test_a_worthless_coupon_pulls_nobody_to_a_store():
+    ctx = _claim_everyone(0.0)
+    assert len(events_of(ctx, "coupon_claim")) == 10
+    assert (ctx.state.planned_visit_day == -1).all()
+
+
+def test_a_coupon_worth_a_tenth_of_the_basket_pulls_everyone():
+    ctx = _claim_everyone(0.1 * 120.0)
+    assert (ctx.state.planned_visit_day[:10] >= 0).all()
+
+
+def test_a_store_only_retailer_has_no_app_sessions():
+    ctx = make_ctx({"behaviour": EAGER, "online": {"enabled": False}})
+    ctx.state.aware[:] = True
+    ctx.state.mission[3] = Mission.online
+    app.app_sessions(ctx, 0)
+    assert len(events_of(ctx, "app_session")) == 0 and len(ctx.today.online_attempts) == 0

@@ -35,3 +35,14 @@ def test_nothing_is_planned_on_the_last_day():
     _customers(ctx)
     retention.rebuy_and_lapse(ctx, ctx.config.horizon_days - 1)
     assert len(events_of(ctx, "lapse")) == 0 and (ctx.state.mission == Mission.none).all()
+
+
+def test_a_store_only_retailers_customers_rebuy_in_store():
+    """Customers with a store go there; consumer 10 has none and gets no mission."""
+    ctx = make_ctx(
+        {"online": {"enabled": False}, "behaviour": {"lapse_rate": 0.0, "repurchase_rate": 1.0}}
+    )
+    ctx.state.purchases[[0, 1, 10]] = 1
+    retention.rebuy_and_lapse(ctx, 0)
+    assert (ctx.state.mission[[0, 1]] == Mission.store).all()
+    assert ctx.state.mission[10] == Mission.none

@@ -1,0 +1,73 @@
+"""The day's costs, booked as ``cost`` rows of the event log at the end of the day.
+
+Profit is then a function of the log alone: revenue and coupon discounts from purchase and
+redemption rows, every cost from these rows. Amounts are in the sample's money, like the
+rest of the log: a per-order or per-visit cost counts the sample's orders and visits; a
+per-day or per-store cost (market money) is divided by the market scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.context import DayContext
+from sim.log.columns import ACCOUNTS
+from sim.log.eventlog import Channel, Event
+from sim.scenario.config import ScenarioConfig
+from sim.scenario.sections import LeverCost
+
+ACCOUNT_CODES = {name: code for code, (name, _) in enumerate(ACCOUNTS)}
+SAAS_SETUP_SHARE = 0.4  # SaaS tools cut deployment cost by 60% (report 3.5.1)
+
+
+def lever_intensity(config: ScenarioConfig) -> dict[str, float]:
+    """How far each integration lever is on today: 0 off, 1 on (experience: its level)."""
+    return {
+        "pooled_inventory": float(config.inventory.mode == "pooled"),
+        "shelf_labels": float(config.consistency.price_consistent),
+        "unified_membership": float(config.membership.unified),
+        "online_order_area": float(config.stores.online_order_area),
+        "experience_zones": float(config.stores.experience_level),
+        "bopis": float(config.stores.bopis and config.online.enabled),
+        "personalization": float(config.content.personalization),
+        "online_channel": float(config.online.enabled),
+    }
+
+
+def book_costs(ctx: DayContext, day: int) -> None:
+    """Write one ``cost`` row per account with money spent today."""
+    cfg, t, today = ctx.config, ctx.tally, ctx.today
+    costs, stores, scale = cfg.costs, cfg.stores.count, ctx.scale
+    lines: list[tuple[str, float, int]] = []  # (account, sample money, channel code)
+    net_revenue = t.revenue_online + t.revenue_store - t.coupon_cost
+    lines.append(("cost_of_goods", (1.0 - costs.gross_margin) * net_revenue, -1))
+    per_order = np.array([costs.online_fulfilment.tier12, costs.online_fulfilment.tier34])
+    lines.append(("fulfilment", float(per_order @ today.online_orders_by_tier), -1))
+    lines.append(("store_fixed", stores * costs.store_fixed_per_day / scale, -1))
+    lines.append(("store_visits", t.store_visits * costs.store_cost_per_visit, -1))
+    for name, spend in today.media_spend.items():
+        lines.append(("media", spend, int(Channel[name])))
+    media = sum(today.media_spend.values())
+    lines.append(("content_production", costs.content_production_share * media, -1))
+    setup_share = SAAS_SETUP_SHARE if costs.saas else 1.0
+    for lever, level in lever_intensity(cfg).items():
+        if level <= 0:
+            continue
+        price: LeverCost = getattr(costs.levers, lever)
+        if lever not in ctx.installed:
+            ctx.installed.add(lever)
+            setup = (price.setup + price.setup_per_store * stores) * setup_share * level
+            lines.append((f"setup:{lever}", setup / scale, -1))
+        running = (price.per_day + price.per_store_day * stores) * level
+        lines.append((f"running:{lever}", running / scale, -1))
+    lines = [line for line in lines if line[1] > 0]
+    if not lines:
+        return
+    ctx.log.add(
+        day,
+        Event.cost,
+        np.full(len(lines), -1, np.int64),
+        value=np.array([amount for _, amount, _ in lines]),
+        account=np.array([ACCOUNT_CODES[account] for account, _, _ in lines], np.int8),
+        channel=np.array([channel for _, _, channel in lines], np.int8),
+    )

@@ -1,0 +1,48 @@
+"""A market with a past: burn-in days before day 0 that the run does not count."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.study.run import simulate
+from tests.conftest import make_config
+
+
+@pytest.fixture(scope="module")
+def seasoned():
+    return simulate(make_config(size=3000, horizon=30, market__burn_in_days=120), seed=4)
+
+
+def test_the_log_starts_on_day_0_with_the_consumers_who_knew_the_brand(seasoned):
+    events = seasoned.events.to_pandas()
+    assert events.day.min() == 0
+    prior = events[events.event == "prior_history"]
+    assert len(prior) > 0 and (prior.day == 0).all()
+    assert prior.index.max() < events[events.event != "prior_history"].index.min()
+
+
+def test_customers_exist_on_day_0(seasoned):
+    """Burn-in leaves customers behind; their past purchases are in prior_history's value."""
+    prior = seasoned.events.to_pandas()
+    prior = prior[prior.event == "prior_history"]
+    assert (prior.value > 0).sum() > 0
+    assert seasoned.daily.customers.iloc[0] >= (prior.value > 0).sum()
+
+
+def test_first_purchase_kpis_leave_out_consumers_with_a_past(seasoned):
+    """Touchpoints before first purchase is measured on newcomers only: it equals the KPI
+    of the log with every prior consumer's rows removed."""
+    from sim.measure.kpis import touchpoints_before_first_purchase
+
+    events = seasoned.events.to_pandas()
+    prior = set(events.consumer[events.event == "prior_history"])
+    newcomers = events[~events.consumer.isin(prior)].reset_index(drop=True)
+    assert touchpoints_before_first_purchase(events) == pytest.approx(
+        touchpoints_before_first_purchase(newcomers), nan_ok=True
+    )
+
+
+def test_burn_in_changes_nothing_when_zero():
+    a = simulate(make_config(size=1000, horizon=20), seed=1).events
+    b = simulate(make_config(size=1000, horizon=20, market__burn_in_days=0), seed=1).events
+    assert a.equals(b)
