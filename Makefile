@@ -4,7 +4,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 /root/.pyenv/versions/3.13*/bin
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test check lint format bench clean
+.PHONY: install browser demo test check lint format bench clean
 
 $(BIN)/omo: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (tried python3.13, python3.12, pyenv versions)"; exit 2; }
@@ -15,11 +15,19 @@ $(BIN)/omo: pyproject.toml
 
 install: $(BIN)/omo
 
+# Debian's chromium for the report's browser test (Playwright drives it; its own browser
+# download is not needed). Installs as root when missing; otherwise says the test will skip.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "note: no chromium and not root: tests/test_report_browser.py will skip"; fi; }
+
 demo: install
 	$(BIN)/omo run configs/baseline.yaml --out runs/demo --force
 	$(BIN)/omo kpis runs/demo
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -35,7 +43,7 @@ format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python benchmarks/bench_baseline.py
+	$(BIN)/python benchmarks/bench_baseline.py   # writes runs/bench/results.json (untracked)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -2,8 +2,9 @@
 
 Each size runs in a fresh subprocess, so peak memory (the child's ru_maxrss) belongs to
 that size alone. Timed: model construction + run + event-table export (what
-``omo run`` does before KPIs and writing). Prints a Markdown table and writes
-benchmarks/results.json.
+``omo run`` does before KPIs and writing). Prints a Markdown table and writes the figures to
+runs/bench/results.json (untracked); ``--out benchmarks/results.json`` replaces the recorded
+reference figures on purpose.
 
     .venv/bin/python benchmarks/bench_baseline.py                 # 100k, 250k, 500k, 1M
     .venv/bin/python benchmarks/bench_baseline.py --sizes 100000 1000000
@@ -94,7 +95,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--scenario", type=Path, default=ROOT / "configs" / "baseline.yaml")
-    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "runs" / "bench" / "results.json",
+        help="JSON to write (default runs/bench/results.json, untracked; the recorded "
+        "reference is benchmarks/results.json)",
+    )
     args = parser.parse_args(argv)
 
     rows = []
@@ -102,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {size:,} consumers ...", file=sys.stderr, flush=True)
         rows.append(bench(size, args.seed, args.scenario))
     print(table(rows))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
             {

@@ -6,8 +6,6 @@ slowest in the suite (about a minute on two cores).
 
 from pathlib import Path
 
-import pytest
-
 from sim.measure.kpis import LEVEL_KPIS
 from sim.measure.targets import load_targets
 from sim.scenario.config import load_scenario
@@ -15,13 +13,10 @@ from sim.study.check import check
 from sim.study.run import simulate
 
 ROOT = Path(__file__).parents[1]
-TARGETS = ROOT.parent / "shared" / "targets" / "omo_report_2025.yaml"
+TARGETS = ROOT / "targets" / "omo_report_2025.yaml"
 BASELINE = ROOT / "configs" / "baseline.yaml"
 
-needs_targets = pytest.mark.skipif(not TARGETS.exists(), reason=f"{TARGETS} not present")
 
-
-@needs_targets
 def test_baseline_passes_all_twelve_targets_over_five_seeds():
     """`omo check configs/baseline.yaml` at the default population: every level and effect."""
     report = check(load_scenario(BASELINE), load_targets(TARGETS), replications=5, workers=2)
@@ -30,7 +25,6 @@ def test_baseline_passes_all_twelve_targets_over_five_seeds():
     assert len(list(report.results)) == 12
 
 
-@needs_targets
 def test_tenfold_population_moves_no_level_kpi_beyond_its_tolerance():
     """KPIs are rates, not artifacts of a small sample: 50k vs 500k consumers, same seed."""
     targets = load_targets(TARGETS)

@@ -172,3 +172,22 @@ def test_parallel_and_in_process_give_the_same_report(tmp_path, scenario):
     serial = check(config, targets, replications=2, workers=1).to_dict()
     parallel = check(config, targets, replications=2, workers=2).to_dict()
     assert serial == parallel
+
+
+def test_without_targets_the_projects_own_file_is_used(tmp_path, scenario, capsys, monkeypatch):
+    """No --targets: sim.measure.targets.PROJECT_TARGETS (targets/ in the project) is read."""
+    import sim.measure.targets as targets_module
+
+    own = write_targets(tmp_path, {"omnichannel_customer_share": target(0.5, 1.0)})
+    monkeypatch.setattr(targets_module, "PROJECT_TARGETS", own)
+    code = main(["check", str(scenario), "--replications", "2", "--workers", "1", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert list(report["levels"]) == ["omnichannel_customer_share"]
+
+
+def test_help_shows_a_plain_percent_sign(capsys):
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert "95% interval" in " ".join(out.split()) and "%%" not in out

@@ -4,6 +4,7 @@ traceback and nothing written; good input writes the same run as the library doe
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 
@@ -231,3 +232,37 @@ def test_kill_9_of_omo_run_at_random_moments_leaves_nothing_half_done(tmp_path):
     assert done.returncode == 0, done.stderr
     assert load_run(out)["manifest"]["population"] == 3000
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+TINY_RUN = ["--set", "population.size=300", "--set", "horizon_days=10", "--quiet"]
+
+
+def test_running_twice_without_out_reuses_the_same_run(tmp_path, monkeypatch):
+    """The default folder holds the same scenario, seed and engine: exit 0, nothing rerun."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(BASELINE), *TINY_RUN]) == 0
+    (folder,) = (tmp_path / "runs").iterdir()
+    written = (folder / "events.parquet").stat().st_mtime_ns
+    assert main(["run", str(BASELINE), *TINY_RUN]) == 0
+    assert list((tmp_path / "runs").iterdir()) == [folder]
+    assert (folder / "events.parquet").stat().st_mtime_ns == written
+
+
+def test_a_default_folder_from_other_engine_code_gets_a_fresh_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(BASELINE), *TINY_RUN]) == 0
+    (folder,) = (tmp_path / "runs").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "engine": "older"}))
+    assert main(["run", str(BASELINE), *TINY_RUN]) == 0
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [
+        folder.name,
+        f"{folder.name}-2",
+    ]
+
+
+def test_version_names_the_package(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("omo-sim ")

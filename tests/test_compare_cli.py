@@ -101,7 +101,7 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "tiny: 2 arms x 3 replications" in printed
     assert "coupon_redemption_rate" in printed and "everywhere (control)" in printed
-    assert "diff" in printed and "suggest: revenue +-100 vs online_only" in printed
+    assert "change" in printed and "suggest: revenue +-100 vs online_only" in printed
 
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 6 and set(runs["seed"]) == {11, 12, 13}
@@ -112,7 +112,7 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     assert (out / "summary.csv").is_file() and (out / "plots" / "forest.png").is_file()
 
     page = (out / "report.html").read_text()
-    assert "<table>" in page and "paired/unpaired width" in page
+    assert '<table id="results">' in page and 'id="summary"' in page
     assert "online_only" in page and "coupons.redeemable_in" in page
     assert page.count("data:image/png;base64,") >= 4
     meta = json.loads((out / "manifest.json").read_text())
@@ -124,6 +124,14 @@ def test_tiny_compare_writes_the_results_folder(tmp_path, capsys):
     assert "exists already" in capsys.readouterr().err
     assert main([*args, "--quiet", "--force", "--replications", "2"]) == 0
     assert len(pd.read_csv(out / "runs.csv")) == 4
+
+
+def test_set_overrides_every_arm_without_editing_the_file(tmp_path, capsys):
+    out = tmp_path / "results"
+    args = ["compare", str(experiment(tmp_path)), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main([*args, "--set", "horizon_days=20", "--replications", "2"]) == 0
+    meta = json.loads((out / "manifest.json").read_text())
+    assert {arm["config"]["horizon_days"] for arm in meta["arms"].values()} == {20}
 
 
 @pytest.mark.slow

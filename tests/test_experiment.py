@@ -132,16 +132,16 @@ def test_lever_experiments_use_the_targets_effect_arms():
         assert not exp.spec.set  # nothing else changed from the baseline
 
 
-def test_phased_rollout_raises_budgets_and_big_bang_matches_the_final_phase():
+def test_phased_rollout_raises_budgets_by_half_and_big_bang_matches_the_final_phase():
     exp = load_experiment(ROOT / "experiments" / "phased_rollout.yaml")
     base = load_scenario(BASELINE)
-    phased = exp.spec.arms["phased"].schedule
     final: dict = {}
-    for change in phased:
-        final.update(change["set"])
-    assert final == exp.spec.arms["big_bang"].schedule[0]["set"]
+    for change in exp.configs["phased"].schedule:
+        final.update(change.set)
+    assert final == exp.configs["big_bang"].schedule[0].set
     for channel, spec in base.content.channels.items():
-        assert final[f"content.channels.{channel}.daily_budget"] > spec.daily_budget
+        budget = final[f"content.channels.{channel}.daily_budget"]
+        assert budget == pytest.approx(1.5 * spec.daily_budget), channel
     assert final["stores.experience_level"] > base.stores.experience_level
     start = exp.configs["no_change"]
     assert not start.membership.unified and start.coupons.redeemable_in == "online"
@@ -154,7 +154,12 @@ def test_content_mix_arms_spend_the_same():
         arm: sum(ch.daily_budget for ch in cfg.content.channels.values())
         for arm, cfg in exp.configs.items()
     }
-    assert len(set(totals.values())) == 1, totals
+    control = totals.pop(exp.control)
+    assert control == sum(
+        ch.daily_budget for ch in load_scenario(BASELINE).content.channels.values()
+    )
+    for arm, total in totals.items():
+        assert total == pytest.approx(control, rel=1e-4), arm
 
 
 def test_tier34_entry_moves_stores_up_from_the_baseline():
@@ -202,6 +207,42 @@ def test_runs_are_tidy_and_parallel_equals_serial(tmp_path):
     rev = daily[(daily["arm"] == "a") & (daily["series"] == "revenue_online")]
     assert len(rev) == 60
     assert (rev["p05"] <= rev["mean"]).all() and (rev["mean"] <= rev["p95"]).all()
+
+
+def test_relative_budgets_in_arms_and_schedules_follow_the_base(tmp_path):
+    text = GOOD.replace(
+        "  b: {set: {coupons.redeemable_in: online}}",
+        "  b:\n    set: {content.channels.kol.daily_budget: {times: 2}}\n"
+        "    schedule: [{day: 10, set: {content.channels.ugc.daily_budget: {plus: 50}}}]",
+    )
+    exp = load_experiment(write(tmp_path, text))
+    base = load_scenario(BASELINE).content.channels
+    assert exp.configs["b"].content.channels["kol"].daily_budget == 2 * base["kol"].daily_budget
+    ugc = exp.configs["b"].schedule[0].set["content.channels.ugc.daily_budget"]
+    assert ugc == base["ugc"].daily_budget + 50
+
+
+def test_a_bad_relative_value_names_the_arm_and_field(tmp_path):
+    text = GOOD.replace("coupons.redeemable_in: online", "coupons.value: {times: -1}")
+    with pytest.raises(ConfigError) as info:
+        load_experiment(write(tmp_path, text))
+    assert info.value.problems == [
+        f"{tmp_path / 'exp.yaml'}: arms.b.set.coupons.value: value {{'times': -1}}: "
+        "times needs a finite number ({times: k} (k >= 0) or {plus: d})"
+    ]
+
+
+def test_paired_daily_ends_at_the_paired_revenue_difference(tmp_path):
+    """The running revenue difference on the last day is the mean paired difference of revenue."""
+    exp = load_experiment(write(tmp_path, GOOD))
+    result = run_experiment(exp, workers=1, progress=False)
+    paired = result.paired_daily
+    last = paired[(paired["series"] == "revenue") & (paired["arm"] == "b")].iloc[-1]
+    runs = result.runs.set_index(["arm", "replication"])["revenue"]
+    expected = (runs["b"] - runs["a"]).mean()
+    assert last["diff"] == pytest.approx(expected, rel=1e-6)
+    assert last["ci_low"] <= last["diff"] <= last["ci_high"]
+    assert set(paired["arm"]) == {"b"}  # the control is not compared with itself
 
 
 @pytest.mark.slow

@@ -98,7 +98,7 @@ def test_compare_strategies_notebook_runs(kernel_name: str, tmp_path: Path):
     nb, seconds = _execute("02_compare_strategies.ipynb", kernel_name, tmp_path)
     assert seconds < TIMEOUT_S
     tables = [o["data"]["text/plain"] for o in _outputs(nb, "data") if "text/plain" in o["data"]]
-    assert any("significant" in t and "95% CI" in t for t in tables)  # the summary table
+    assert any("clear" in t and "95% interval" in t for t in tables)  # the summary table
     images = [o for o in _outputs(nb, "data") if "image/png" in o["data"]]
     assert len(images) >= 4  # forest plot, two time-series bands, channel bars, pairing gain
     assert not list(tmp_path.iterdir())

@@ -98,8 +98,8 @@ def test_plots_return_figures_and_draw_into_a_given_axes(result, summary):
 def test_results_table_marks_control_and_significance(summary):
     table = results_table(summary)
     rev = table[table["KPI"] == "revenue"].set_index("arm")
-    assert rev.loc["ctl (control)", "diff vs control"] == ""
-    assert rev.loc["more", "significant"] == "yes"
+    assert rev.loc["ctl (control)", "change vs control"] == ""
+    assert rev.loc["more", "clear"] == "yes"
     conflict = table[table["KPI"] == "coupon_conflict_abandonment"]
     assert (conflict["mean"] == "n/a").all()
 
@@ -121,7 +121,7 @@ def test_write_results_is_complete_self_contained_and_atomic(result, summary, tm
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == len(list((out / "plots").glob("*.png")))
     assert not re.search(r'(src|href)="(?!data:)', page)  # nothing fetched from elsewhere
-    assert "<table>" in page and "revenue" in page and "more" in page
+    assert "<table" in page and "revenue" in page and "more" in page
     assert "&lt;of&gt; escaping &amp; plots" in page
     meta = json.loads((out / "manifest.json").read_text())
     assert meta["seeds"] == result.experiment.seeds
@@ -133,3 +133,33 @@ def test_write_results_is_complete_self_contained_and_atomic(result, summary, tm
         write_results(result, summary, out)
     write_results(result, summary, out, force=True)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_forest_plot_axis_is_symlog_so_one_large_change_does_not_flatten_the_rest(summary):
+    fig = forest_plot(summary)
+    assert fig.axes[0].get_xscale() == "symlog"
+    plt.close(fig)
+
+
+def test_channel_bars_show_the_paired_intervals_of_the_table(result):
+    from matplotlib.container import ErrorbarContainer
+
+    from sim.study.stats import paired_difference
+
+    runs = result.runs.copy()
+    noise = np.random.default_rng(1).normal(0, 20, len(runs))
+    runs["revenue_online"] += np.where(runs["arm"] == "more", 40 + noise, 0)
+    fig = channel_bars(runs, control="ctl")
+    base = runs[runs["arm"] == "ctl"].sort_values("replication")
+    more = runs[runs["arm"] == "more"].sort_values("replication")
+    d = paired_difference(more["revenue_online"].to_numpy(), base["revenue_online"].to_numpy())
+    bars = [c for c in fig.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    first = bars[0].lines[2][0].get_segments()[0]  # arm "more", channel revenue_online
+    assert sorted(first[:, 1]) == pytest.approx([d.ci_low, d.ci_high])
+    plt.close(fig)
+
+
+def test_the_report_opens_with_the_summary_in_market_money(result, summary, tmp_path):
+    page = (write_results(result, summary, tmp_path / "res") / "report.html").read_text()
+    assert page.index('id="summary"') < page.index("<h2>")
+    assert "CNY" in page and "&amp;quot;" not in page and "&quot;" not in page

@@ -11,6 +11,7 @@ import yaml
 
 matplotlib.use("Agg")
 
+from matplotlib.figure import Figure  # noqa: E402
 from SALib.test_functions import Ishigami  # noqa: E402
 
 from sim.study import results  # noqa: E402
@@ -82,12 +83,14 @@ def test_indices_and_plots_on_a_real_sweep(morris_sweep):
         views.loc["content.channels.short_video.daily_budget", "mu_star"]
         > views.loc["stores.count", "mu_star"]
     )
-    ax = sa.plot_tornado(idx, "revenue")
-    assert len(ax.get_yticklabels()) == 3
+    fig = sa.plot_tornado(idx, "revenue")
+    assert isinstance(fig, Figure)  # the README promises a Figure
+    assert len(fig.axes[0].get_yticklabels()) == 3
     fig = sa.plot_response(morris_sweep, "store_visits")
     assert len(fig.axes) == 3
-    ax = sa.plot_heatmap(morris_sweep, "revenue", "stores.count", "coupons.redeemable_in")
-    assert ax.get_title() == "mean revenue"
+    fig = sa.plot_heatmap(morris_sweep, "revenue", "stores.count", "coupons.redeemable_in")
+    assert isinstance(fig, Figure)
+    assert fig.axes[0].get_title() == "mean revenue"
 
 
 def test_indices_refuse_a_design_without_them(tmp_path):

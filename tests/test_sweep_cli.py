@@ -202,3 +202,41 @@ def test_a_sweep_resumed_after_reordering_the_base_segments_is_refused(tmp_path,
     capsys.readouterr()
     assert main(["sweep", spec, "--out", str(out), "--quiet", "--workers", "1"]) == 2
     assert "holds a different sweep" in capsys.readouterr().err
+
+
+MORRIS = {
+    "parameters": {
+        "coupons.value": {"lower": 5, "upper": 40},
+        "content.channels.kol.daily_budget": {"lower": {"times": 0}, "upper": {"times": 2}},
+    },
+    "design": {"kind": "morris", "samples": 2, "num_levels": 4},
+}
+
+
+def test_results_of_a_morris_sweep_print_its_sensitivity_indices(tmp_path, capsys):
+    out = tmp_path / "out"
+    spec = str(write_spec(tmp_path, **MORRIS))
+    assert main(["sweep", spec, "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["results", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Sensitivity (Morris" in text and "mu_star" in text
+    assert "content.channels.kol.daily_budget" in text.split("Sensitivity")[1]
+
+
+def test_set_and_replications_change_the_sweep_without_editing_the_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    spec = str(write_spec(tmp_path))
+    args = ["sweep", spec, "--out", str(out), "--dry-run"]
+    assert main([*args, "--set", "horizon_days=30", "--replications", "2"]) == 0
+    assert "4 points x 2 replications = 8 runs" in capsys.readouterr().out
+    assert main([*args, "--set", "coupons.value=7"]) == 2  # a swept parameter cannot be fixed
+    assert "parameters.coupons.value: also fixed" in capsys.readouterr().err
+    assert main([*args, "--replications", "0"]) == 2
+
+
+def test_no_progress_bars_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["sweep", str(write_spec(tmp_path)), "--out", str(out), "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "\r" not in captured.err and "run/s" not in captured.err
+    assert f"next: omo results {out}" in captured.out

@@ -155,3 +155,19 @@ def test_every_problem_is_reported_at_once(tmp_path):
     text = "\n".join(err.value.problems)
     for fragment in ("coupons.valu", "stores.count", "power of 2", "'nope'"):
         assert fragment in text, text
+
+
+def test_relative_bounds_resolve_against_the_base(tmp_path):
+    path = write_spec(
+        tmp_path, parameters={"coupons.value": {"lower": {"times": 0.5}, "upper": {"times": 2}}}
+    )
+    (param,) = load_sweep(path).parameters
+    assert (param.lower, param.upper) == (10.0, 40.0)  # the baseline's coupon is 20
+
+
+def test_inverted_relative_bounds_are_refused_after_resolving(tmp_path):
+    path = write_spec(
+        tmp_path, parameters={"coupons.value": {"lower": {"times": 2}, "upper": {"times": 1}}}
+    )
+    with pytest.raises(ConfigError, match=r"parameters.coupons.value: resolved against the base"):
+        load_sweep(path)

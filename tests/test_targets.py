@@ -11,7 +11,10 @@ from sim.measure.kpis import LEVEL_KPIS
 from sim.measure.targets import EFFECTS, Target, effect_value, evaluate, load_targets
 from sim.scenario.config import ConfigError, ScenarioConfig, with_overrides
 
-REPORT_TARGETS = Path(__file__).resolve().parents[2] / "shared/targets/omo_report_2025.yaml"
+ROOT = Path(__file__).resolve().parents[1]
+REPORT_TARGETS = ROOT / "targets" / "omo_report_2025.yaml"
+#: Where the source report's targets are kept beside the project, when they are.
+SHARED_TARGETS = ROOT.parent / "shared" / "targets"
 
 GOOD = """
 levels:
@@ -41,7 +44,24 @@ def target(value: float, tolerance: float, abs_: bool) -> Target:
     return Target(name="t", value=value, tolerance=tolerance, abs=abs_, source="s", definition="d")
 
 
-@pytest.mark.skipif(not REPORT_TARGETS.exists(), reason=f"{REPORT_TARGETS} not present")
+def test_the_project_ships_the_report_targets_and_uses_them_by_default():
+    from sim.measure.targets import PROJECT_TARGETS
+
+    assert PROJECT_TARGETS == REPORT_TARGETS and REPORT_TARGETS.is_file()
+    assert (ROOT / "targets" / "omo_report_2025_cases.yaml").is_file()
+
+
+@pytest.mark.parametrize("name", ["omo_report_2025.yaml", "omo_report_2025_cases.yaml"])
+@pytest.mark.skipif(not SHARED_TARGETS.is_dir(), reason=f"{SHARED_TARGETS} not present")
+def test_project_targets_agree_with_the_shared_source(name):
+    """Figures, tolerances, sources and definitions: the same data as the shared files."""
+    import yaml
+
+    ours = yaml.safe_load((ROOT / "targets" / name).read_text(encoding="utf-8"))
+    theirs = yaml.safe_load((SHARED_TARGETS / name).read_text(encoding="utf-8"))
+    assert ours == theirs
+
+
 def test_the_report_targets_file_loads_with_every_level_and_effect():
     targets = load_targets(REPORT_TARGETS)
     assert set(targets.levels) == set(LEVEL_KPIS)

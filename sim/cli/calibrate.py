@@ -38,7 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "kept in <out>.study.db: re-running the same command resumes it.",
     )
     p.add_argument("scenario", help="base scenario YAML, e.g. configs/baseline.yaml")
-    p.add_argument("--targets", required=True, help="targets YAML (levels and effects)")
+    p.add_argument(
+        "--targets",
+        help="targets YAML (levels and effects; default: the project's "
+        "targets/omo_report_2025.yaml)",
+    )
     p.add_argument("--params", required=True, help="free parameters YAML (path, low, high, log)")
     p.add_argument("--trials", type=int, default=200, help="trials the study should hold")
     p.add_argument("--out", required=True, help="calibrated scenario YAML to write")
@@ -58,12 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from sim.measure.targets import load_targets
+    from sim.measure.targets import PROJECT_TARGETS, load_targets
     from sim.scenario.config import ConfigError, load_scenario
     from sim.study.calibrate import calibrate, load_params
     from sim.study.calibration_study import study_storage
 
     config = load_scenario(args.scenario)
+    if args.targets is None:
+        args.targets = str(PROJECT_TARGETS.relative_to(Path.cwd(), walk_up=True))
     targets = load_targets(args.targets)
     spec = load_params(args.params, config, targets)
     problems = []

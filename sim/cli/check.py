@@ -22,11 +22,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "check",
         help="run a scenario over seeds and judge it against calibration targets",
         description="Run the scenario over replications (and each effect's two arms with the "
-        "same seeds), then print for every target its value, the mean and 95%% interval "
+        "same seeds), then print for every target its value, the mean and 95% interval "
         "over seeds, the allowed band and pass/fail. Exit 0 if all pass, 1 if any fail.",
     )
     p.add_argument("scenario", help="scenario YAML, e.g. configs/baseline.yaml")
-    p.add_argument("--targets", required=True, help="targets YAML (levels and effects)")
+    p.add_argument(
+        "--targets",
+        help="targets YAML (levels and effects; default: the project's "
+        "targets/omo_report_2025.yaml)",
+    )
     p.add_argument("--replications", type=int, default=5, help="seeds per arm (default 5)")
     p.add_argument("--root-seed", type=int, default=0, help="first seed (default 0)")
     backend.add_options(p)
@@ -42,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from sim.measure.targets import load_targets
+    from sim.measure.targets import PROJECT_TARGETS, load_targets
     from sim.scenario.config import ConfigError, load_scenario, parse_set_args
     from sim.study.check import Runner, check
 
@@ -51,7 +55,7 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError(problems)
     overrides = parse_set_args(args.set)
     config = load_scenario(args.scenario, overrides)
-    targets = load_targets(args.targets)
+    targets = load_targets(args.targets or PROJECT_TARGETS)
     with backend.evaluator(args) as evaluator:
         report = check(
             config,

@@ -45,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("experiment", help="experiment YAML, e.g. experiments/share_to_get.yaml")
     p.add_argument("--replications", type=int, help="replications per arm (overrides the file)")
     backend.add_options(p)
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a scenario key in every arm, added to the file's set (repeatable)",
+    )
     p.add_argument("--out", help="results folder (default results/<experiment name>)")
     p.add_argument(
         "--suggest",
@@ -107,7 +114,11 @@ def _compare(args: argparse.Namespace) -> int:
         problems.append(f"--replications: value {args.replications}: must be >= 2")
     if problems:
         raise ConfigError(problems)
-    exp = load_experiment(args.experiment, replications=args.replications)
+    from sim.scenario.config import parse_set_args
+
+    exp = load_experiment(
+        args.experiment, replications=args.replications, overrides=parse_set_args(args.set)
+    )
     suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
     out = check_output(Path(args.out) if args.out else Path("results") / exp.name, force=args.force)
 
@@ -144,7 +155,11 @@ def _compare(args: argparse.Namespace) -> int:
     )
     if result.reused:
         print(f"resumed: {result.ran} runs now, {result.reused} kept from the interrupted call")
-    _print_table(results_table(summary))
+    from sim.present.headline import currency, market_scale
+
+    code = currency(result)
+    _print_table(results_table(summary, scale=market_scale(result), currency=code))
+    print(f"money: market money in {code} (simulated sample x market_size / size)")
     if suggest:
         from sim.present.report import replication_suggestions
 
@@ -162,11 +177,11 @@ def _print_table(table: pd.DataFrame) -> None:
         print(kpi)
         for r in block.to_dict("records"):
             line = f"  {r['arm']:<{width}}  {r['mean']:>12}"
-            if r["diff vs control"]:
-                flag = "  *" if r["significant"] == "yes" else ""
+            if r["change vs control"]:
+                flag = "  *" if r["clear"] == "yes" else ""
                 line += (
-                    f"  diff {r['diff vs control']:>10} {r['95% CI']:<26} {r['relative']:>7}"
-                    f"  p={r['p (Holm)']}{flag}"
+                    f"  change {r['change vs control']:>16} [{r['95% interval']}]"
+                    f" {r['relative']:>7}  p {r['p (Holm)']}{flag}"
                 )
             print(line)
     print("* significant after Holm correction across arms (95% paired intervals)")

@@ -12,6 +12,8 @@ import importlib
 import json
 import os
 import sys
+import warnings
+from importlib import metadata
 from pathlib import Path
 
 from sim.io.atomic import check_output
@@ -26,12 +28,21 @@ EXIT_BAD_INPUT = 2
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.study.run import default_run_dir, simulate, write_run
+    from sim.io.runs import engine_fingerprint, free_run_dir, same_run
+    from sim.study.run import simulate, write_run
 
     config = load_scenario(args.scenario, parse_set_args(args.set))
-    out = check_output(
-        Path(args.out) if args.out else default_run_dir(config, args.seed), force=args.force
-    )
+    if args.out:
+        out = check_output(Path(args.out), force=args.force)
+    else:  # a folder the user never named: reuse the very same run, else a fresh name
+        engine = engine_fingerprint()
+        out = free_run_dir(config, args.seed, engine)
+        if same_run(out, config, args.seed, engine) and not args.force:
+            if not args.quiet:
+                print(f"{out} holds this scenario, seed and engine code already: not rerun")
+                _print_kpis(json.loads((out / "kpis.json").read_text()), headline_only=True)
+            return 0
+        out = check_output(out, force=args.force)
     progress = sys.stderr.isatty() and not args.quiet
     result = simulate(config, args.seed, progress=progress)
     write_run(result, out, force=args.force)
@@ -41,7 +52,17 @@ def _run(args: argparse.Namespace) -> int:
             f"{result.manifest['wall_time_s']:.1f} s)"
         )
         _print_kpis(result.kpis, headline_only=True)
+        _print_money_note(result.manifest)
     return 0
+
+
+def _print_money_note(manifest: dict) -> None:
+    """Revenue and costs of a run are in sample money: say how to get market money."""
+    scale = manifest.get("market_scale")
+    population = manifest.get("config", {}).get("population", {})
+    if scale:
+        code = population.get("currency", "CNY")
+        print(f"  (money: simulated sample's; x {scale:,.0f} = market money in {code})")
 
 
 def _print_kpis(kpis: dict, headline_only: bool = False) -> None:
@@ -84,13 +105,37 @@ def _kpis(args: argparse.Namespace) -> int:
         print(json.dumps(kpis, indent=2))
     else:
         _print_kpis(kpis)
+        manifest = Path(args.run_dir) / "manifest.json"
+        if manifest.is_file():
+            _print_money_note(json.loads(manifest.read_text()))
     return 0
+
+
+def package_version() -> str:
+    """The installed omo-sim version ("unknown" when run from a source tree not installed)."""
+    try:
+        return metadata.version("omo-sim")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """Warnings as one ``warning: ...`` line on stderr, without Python's file:line clutter."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omo", description="omo-sim: simulate omnichannel consumer journeys (Mesa)."
     )
+    parser.add_argument("--version", action="version", version=f"omo-sim {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario and write a run folder")
@@ -103,14 +148,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="override a scenario key, e.g. --set coupons.redeemable_in=everywhere",
     )
-    run.add_argument("--out", help="run folder (default runs/<name>-seed<seed>-<hash>)")
+    run.add_argument(
+        "--out",
+        help="run folder (default runs/<name>-seed<seed>-<hash>: reused if it holds the same "
+        "run, else a fresh -2, -3 ... suffix)",
+    )
     run.add_argument("--force", action="store_true", help="replace an existing run folder")
     run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.set_defaults(handler=_run)
 
-    kp = sub.add_parser("kpis", help="print a run folder's KPIs")
-    kp.add_argument("run_dir")
-    kp.add_argument("--json", action="store_true")
+    kp = sub.add_parser(
+        "kpis",
+        help="print a run folder's KPIs",
+        description="Print every KPI of a run folder written by `omo run` (kpis.json), "
+        "sorted by name; money in the run's sample units (see its manifest's market_scale).",
+    )
+    kp.add_argument("run_dir", help="a run folder, e.g. runs/baseline-seed0-<hash>")
+    kp.add_argument("--json", action="store_true", help="print kpis.json as JSON instead")
     kp.set_defaults(handler=_kpis)
 
     for name in COMMAND_MODULES:
@@ -133,6 +187,7 @@ def _check_seeds(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         _check_seeds(args)
         return args.handler(args)

@@ -159,6 +159,31 @@ def _summary(con: Any, path: Path, kpi_arg: str | None) -> None:
         frame.index.name = param
         print(f"\nKPI means by {param}:")
         print(_fmt(frame))
+    if d["kind"] in ("sobol", "morris"):
+        _sensitivity(path, kpis)
+
+
+#: Index columns shown per method (SALib's names), and what they mean.
+_INDEX_COLUMNS = {
+    "sobol": (["S1", "S1_conf", "ST", "ST_conf"], "first-order S1 and total ST, +- 95% conf"),
+    "morris": (["mu_star", "mu_star_conf", "sigma"], "mu* (mean |effect|) +- 95% conf, sigma"),
+}
+
+
+def _sensitivity(path: Path, kpis: list[str]) -> None:
+    """Sobol or Morris indices per KPI and parameter, as :func:`sensitivity.indices` gives."""
+    from sim.study import results
+    from sim.study.sweep import sensitivity as sa
+
+    idx = sa.indices(results.load(path), kpis)
+    method = idx.attrs["method"]
+    columns, meaning = _INDEX_COLUMNS[method]
+    print(f"\nSensitivity ({method.capitalize()}: {meaning}):")
+    if len(idx):
+        table = idx.set_index(["kpi", "parameter"])[columns]
+        print(table.to_string(float_format=lambda v: f"{v:.3g}"))
+    for kpi, why in idx.attrs["skipped"].items():
+        print(f"  {kpi}: no indices ({why})")
 
 
 def _fmt(frame: Any) -> str:

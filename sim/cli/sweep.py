@@ -37,19 +37,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--smoke", action="store_true", help="apply the file's smoke overrides (tiny, quick)"
     )
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="fix a scenario key for every run, added to the file's set (repeatable)",
+    )
+    p.add_argument("--replications", type=int, help="replications per point (replaces the file's)")
     p.add_argument("--dry-run", action="store_true", help="validate and show the design only")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     p.set_defaults(handler=_sweep)
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.scenario.config import parse_set_args
     from sim.study.sweep import default_out, load_sweep, run_sweep
 
     problems = backend.problems(args)
+    if args.replications is not None and args.replications < 1:
+        problems.append(f"--replications: value {args.replications}: must be >= 1")
     if problems:
         raise ConfigError(problems)
     executor = backend.executor(args)
-    sweep = load_sweep(args.sweep_file, smoke=args.smoke)
+    sweep = load_sweep(
+        args.sweep_file,
+        smoke=args.smoke,
+        overrides=parse_set_args(args.set),
+        replications=args.replications,
+    )
     out = args.out or default_out(sweep)
     design = sweep.design
     if args.dry_run:
@@ -70,7 +86,7 @@ def _sweep(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             dashboard=args.dashboard,
-            progress=not args.quiet,
+            progress=not args.quiet and sys.stderr.isatty(),  # no bars in pipes and logs
         )
     except KeyboardInterrupt:
         print(
@@ -89,6 +105,7 @@ def _sweep(args: argparse.Namespace) -> int:
                 "code than this process's (sim/ edited during the sweep?)",
                 file=sys.stderr,
             )
+        print(f"next: omo results {summary.out}")
         for run_id, error in list(summary.errors.items())[:5]:
             print(f"  failed {run_id}: {error}", file=sys.stderr)
         if summary.failed:

@@ -90,9 +90,61 @@ def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Pat
     return out
 
 
+def engine_fingerprint() -> str:
+    """SHA-256 (16 hex) of the ``sim`` package source this process imported.
+
+    Recorded in every run's manifest, so a run folder is known to come from this code (and
+    ``omo run`` may reuse it); the same digest as the sweep store's per-run fingerprint.
+    """
+    import hashlib
+
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def default_run_dir(config: ScenarioConfig, seed: int, root: str | Path = "runs") -> Path:
     """``runs/<scenario>-seed<seed>-<config hash>``: distinct configs never collide."""
     return Path(root) / f"{config.name}-seed{seed}-{config.config_hash()[:8]}"
+
+
+def same_run(path: Path, config: ScenarioConfig, seed: int, engine: str) -> bool:
+    """Whether ``path`` is a complete run folder of this scenario, seed and engine code.
+
+    Runs are deterministic given these three, so such a folder is exactly what running again
+    would write (``omo run`` reuses it rather than refusing or duplicating it).
+    """
+    if not all((path / f).is_file() for f in RUN_FILES):
+        return False
+    try:
+        manifest = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        manifest.get("config_hash") == config.config_hash()
+        and manifest.get("seed") == seed
+        and manifest.get("engine") == engine
+    )
+
+
+def free_run_dir(config: ScenarioConfig, seed: int, engine: str, root: str | Path = "runs") -> Path:
+    """The default folder for a run, and whether it already holds the very same run.
+
+    ``runs/<scenario>-seed<seed>-<hash>`` if free or holding the same run (see
+    :func:`same_run`); otherwise the first free or same ``...-2``, ``...-3``: a folder the user
+    never named is never a reason to refuse.
+    """
+    first = default_run_dir(config, seed, root)
+    candidate, n = first, 1
+    while candidate.exists() and not same_run(candidate, config, seed, engine):
+        n += 1
+        candidate = first.with_name(f"{first.name}-{n}")
+    return candidate
 
 
 def load_run(path: str | Path) -> dict[str, Any]:

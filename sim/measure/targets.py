@@ -24,6 +24,10 @@ from sim.scenario.config import ConfigError, read_yaml
 from sim.scenario.reading import show
 from sim.scenario.sections import Finite, NonNegative
 
+#: The project's own copy of the report's targets (``targets/`` at the top of the source
+#: tree), used when ``omo check``/``omo calibrate`` are given no ``--targets``.
+PROJECT_TARGETS = Path(__file__).resolve().parents[2] / "targets" / "omo_report_2025.yaml"
+
 
 @dataclass(frozen=True)
 class Effect:

@@ -1,14 +1,16 @@
 """An experiment's results folder: tables, plots, a manifest and one self-contained report.
 
 ``report.html`` embeds its plots as base64 PNGs and uses no scripts or external styles, so
-it can be mailed to a strategist and opened anywhere. The folder is written to a temporary
+it can be mailed to a strategist and opened anywhere. It is rendered from a Jinja2 template
+(``sim/present/templates/report.html.j2``) with autoescaping on, so every value is escaped
+exactly once. It opens with a summary in words and market money (:mod:`sim.present.headline`),
+then the paired difference over time, then the details. The folder is written to a temporary
 sibling and renamed into place, so a half-written results folder never exists.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 from datetime import UTC, datetime
@@ -17,10 +19,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader
 
 from sim.io.atomic import atomic_folder, check_output
 from sim.io.runs import versions
-from sim.measure.kpis import KPI_DESCRIPTIONS
+from sim.measure.kpis import KPI_DESCRIPTIONS, MONEY_KPIS
+from sim.present import headline
+from sim.present.numbers import money, number, p_value, percent
 from sim.study.experiment import ExperimentResult
 from sim.study.stats import suggest_replications
 
@@ -29,8 +34,13 @@ DEFAULT_RELATIVE_HALF_WIDTH = 0.01
 TIMESERIES = ("revenue_online", "revenue_store", "customers", "aware_share", "stockouts")
 RESULT_FILES = (
     "runs.csv", "runs.parquet", "summary.csv", "summary.parquet", "daily.parquet",
-    "suggestions.csv", "report.html", "manifest.json",
+    "paired_daily.parquet", "suggestions.csv", "report.html", "manifest.json",
 )  # fmt: skip
+#: Money KPIs per order or per customer: shown in the currency, not scaled to the market.
+MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost")
+#: Money KPIs that are totals of the simulated sample: shown as market money (x market_scale).
+MONEY_TOTALS = tuple(k for k in MONEY_KPIS if k not in MONEY_PER_UNIT)
+_ENV = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=True)
 
 
 def replication_suggestions(
@@ -109,15 +119,24 @@ def make_plots(result: ExperimentResult, summary: pd.DataFrame) -> dict[str, byt
     from sim.present.plots.experiment import (
         channel_bars,
         forest_plot,
+        paired_over_time,
         pairing_gain,
         timeseries_bands,
     )
 
-    arms = result.experiment.arms
-    pngs = {"forest.png": _png(forest_plot(summary))}
+    arms, control = result.experiment.arms, result.experiment.control
+    scale, code = headline.market_scale(result), headline.currency(result)
+    pngs = {}
+    paired = result.paired_daily
+    if not paired.empty and (paired["series"] == "revenue").any():
+        fig = paired_over_time(paired, "revenue", scale=scale, currency=code, control=control)
+        pngs["paired_revenue.png"] = _png(fig)
+    pngs["forest.png"] = _png(forest_plot(summary))
+    pngs["channels.png"] = _png(
+        channel_bars(result.runs, arms=arms, control=control, scale=scale, currency=code)
+    )
     if summary["width_ratio"].notna().any():
         pngs["pairing.png"] = _png(pairing_gain(summary))
-    pngs["channels.png"] = _png(channel_bars(result.runs, arms=arms))
     have = set(result.daily["series"]) if not result.daily.empty else set()
     for series in TIMESERIES:
         if series in have:
@@ -127,51 +146,57 @@ def make_plots(result: ExperimentResult, summary: pd.DataFrame) -> dict[str, byt
     return pngs
 
 
-def _fmt(x: Any, pct: bool = False) -> str:
-    if x is None or (isinstance(x, float) and not np.isfinite(x)):
-        return "n/a"
-    if pct:
-        return f"{x * 100:+.1f}%"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
+def _value(kpi: str, x: Any, scale: float, code: str, *, signed: bool = False) -> str:
+    """A KPI value for people: market money with its currency, else three significant digits."""
+    if kpi in MONEY_TOTALS:
+        return money(x * scale if x is not None else x, code, signed=signed)
+    if kpi in MONEY_PER_UNIT:
+        return money(x, code, signed=signed)
+    text = number(x)
+    return f"+{text}" if signed and text not in ("n/a", "0") and not text.startswith("-") else text
 
 
-def _table(frame: pd.DataFrame) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-        for row in frame.itertuples(index=False)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def results_table(summary: pd.DataFrame, *, scale: float = 1.0, currency: str = "") -> pd.DataFrame:
+    """The summary as display strings: what the console and report.html show.
 
-
-def results_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary as display strings: what the console and report.html show."""
+    Args:
+        summary: the frame from :func:`sim.study.stats.summarize`.
+        scale: market money per unit of sample money (``market_size / size``).
+        currency: the currency code shown with money.
+    """
     rows = []
     for r in summary.itertuples(index=False):
         control = r.is_control
+        v = lambda x, signed=False, k=r.kpi: _value(k, x, scale, currency, signed=signed)  # noqa: E731
         rows.append(
             {
                 "KPI": r.kpi,
                 "arm": r.arm + (" (control)" if control else ""),
-                "mean": _fmt(r.mean),
-                "diff vs control": "" if control else _fmt(r.diff),
-                "95% CI": "" if control else f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]",
-                "relative": "" if control else _fmt(r.rel_change, pct=True),
-                "p (Holm)": "" if control else _fmt(r.p_holm),
-                "significant": "" if control else ("yes" if r.significant else "no"),
-                "paired/unpaired width": "" if control else _fmt(r.width_ratio),
-                "method": "" if control else r.method,
+                "mean": v(r.mean),
+                "change vs control": "" if control else v(r.diff, True),
+                "95% interval": "" if control else f"{v(r.ci_low, True)} to {v(r.ci_high, True)}",
+                "relative": "" if control else percent(r.rel_change),
+                "p (Holm)": "" if control else p_value(r.p_holm),
+                "clear": "" if control else ("yes" if r.significant else "no"),
+                "method": "" if control else ("bootstrap" if r.method != "t" else "paired t"),
             }
         )
     return pd.DataFrame(rows)
 
 
-_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;
-padding:3px 8px;text-align:left}th{background:#f0f0f0}img{max-width:100%}
-code{background:#f5f5f5;padding:0 3px}.sig{font-weight:bold}"""
+def _shown(value: Any) -> str:
+    """An override's value as a person reads it (no JSON quoting)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return number(value)
+    return str(value)
+
+
+def _rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    return [str(c) for c in frame.columns], [
+        [str(v) for v in row] for row in frame.itertuples(index=False)
+    ]
 
 
 def render_html(
@@ -181,67 +206,69 @@ def render_html(
     pngs: dict[str, bytes],
     meta: dict[str, Any],
 ) -> str:
-    """The report as one HTML string with the plots inlined."""
+    """The report as one HTML string with the plots inlined (autoescaped once by Jinja2)."""
     exp, spec = result.experiment, result.experiment.spec
-    esc = html.escape
-
-    def j(value: Any) -> str:
-        return esc(json.dumps(value, sort_keys=True))
-
-    arms = pd.DataFrame(
-        [
+    scale, code = headline.market_scale(result), headline.currency(result)
+    b64 = {name: base64.b64encode(data).decode() for name, data in pngs.items()}
+    over_time = b64.pop("paired_revenue.png", None)
+    titles = {
+        "forest.png": "Every KPI: change vs control (95% interval)",
+        "channels.png": "Revenue and cost by channel, change vs control",
+        "pairing.png": "How much pairing narrows the intervals",
+    }
+    arms = []
+    for a in exp.arms:
+        arm = spec.arms[a]
+        schedule = (
+            None
+            if arm.schedule is None
+            else [
+                {"day": c.day, "set": [(k, _shown(v)) for k, v in c.set.items()]}
+                for c in exp.configs[a].schedule
+            ]
+        )
+        arms.append(
             {
-                "arm": a + (" (control)" if a == exp.control else ""),
-                "description": spec.arms[a].description,
-                "overrides": j(spec.arms[a].set) if spec.arms[a].set else "(none)",
-                "schedule": j(spec.arms[a].schedule) if spec.arms[a].schedule is not None
-                else "(base schedule)",
-                "config hash": result.config_hashes[a],
+                "name": a + (" (control)" if a == exp.control else ""),
+                "description": arm.description,
+                "set": [(k, _shown(v)) for k, v in arm.set.items()],
+                "schedule": schedule,
             }
-            for a in exp.arms
-        ]
-    )  # fmt: skip
-    kpi_notes = "".join(
-        f"<li><code>{esc(k)}</code>: {esc(KPI_DESCRIPTIONS.get(k, ''))}</li>" for k in spec.kpis
+        )
+    money_frame = headline.money_table(result)
+    money_columns, money_rows = _rows(money_frame) if len(money_frame) else ([], [])
+    result_columns, result_rows = _rows(results_table(summary, scale=scale, currency=code))
+    sugg = suggestions.assign(half_width=suggestions["half_width"].map(number))
+    suggestion_columns, suggestion_rows = _rows(sugg) if len(sugg) else ([], [])
+    return _ENV.get_template("report.html.j2").render(
+        name=exp.name,
+        description=spec.description,
+        sentences=headline.summary_sentences(result),
+        money_columns=money_columns,
+        money_rows=money_rows,
+        over_time=over_time,
+        control=exp.control,
+        currency=code,
+        arms=arms,
+        replications=spec.replications,
+        result_columns=result_columns,
+        result_rows=result_rows,
+        kpi_notes=[(k, KPI_DESCRIPTIONS.get(k, "")) for k in spec.kpis],
+        images=[
+            (titles.get(n, n.removesuffix(".png").replace("_", " ")), d) for n, d in b64.items()
+        ],
+        suggestion_columns=suggestion_columns,
+        suggestion_rows=suggestion_rows,
+        path=str(exp.path),
+        base_path=str(exp.base_path),
+        base_set=[(k, _shown(v)) for k, v in spec.set.items()],
+        seeds=exp.seeds,
+        created=meta["created_utc"],
+        workers=result.workers,
+        wall=f"{result.wall_time_s:.1f}",
+        hashes=list(result.config_hashes.items()),
+        versions=", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
     )
-    images = "".join(
-        f"<h3>{esc(name.removesuffix('.png').replace('_', ' '))}</h3>"
-        f'<img alt="{esc(name)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
-        for name, data in pngs.items()
-    )
-    seeds = exp.seeds
-    vers = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
-    sugg = _table(suggestions) if len(suggestions) else "<p>(no suggestion: spread is zero)</p>"
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<title>{esc(exp.name)}: strategy experiment</title><style>{_CSS}</style></head><body>
-<h1>Experiment: {esc(exp.name)}</h1>
-<p>{esc(spec.description)}</p>
-<p>Base scenario <code>{esc(str(exp.base_path))}</code>; base overrides {j(spec.set)}.
-{spec.replications} replications per arm, seeds {seeds[0]}..{seeds[-1]}, the same seeds in
-every arm (common random numbers), so each difference is paired by replication. Control:
-<b>{esc(exp.control)}</b>.</p>
-<h2>Arms</h2>{_table(arms)}
-<h2>Results</h2>
-<p>Mean per arm over replications; the difference is the mean paired difference from the
-control with its 95% interval (paired t, or BCa bootstrap for the KPIs marked bootstrap);
-relative = difference / control mean. <i>Significant</i> = Holm-adjusted p &le; 0.05 across
-the arms for that KPI. <i>paired/unpaired width</i> is the paired interval's half-width over
-the half-width an unpaired (Welch) comparison of the same runs would give. Bootstrap KPIs
-take their p-value from a sign-flip permutation test, which cannot go below 2/2<sup>n</sup>
-for n replications: with few replications they cannot be flagged even when the interval
-excludes zero.</p>
-{_table(results_table(summary))}
-<ul>{kpi_notes}</ul>
-<h2>Plots</h2>{images}
-<h2>Replications needed</h2>
-<p>Replications per arm for a 95% paired interval of the given half-width, estimated from
-this experiment's paired spread (t-based).</p>{sugg}
-<h2>Provenance</h2>
-<p>Experiment file <code>{esc(str(exp.path))}</code>; created {esc(meta["created_utc"])};
-{result.workers} worker(s), {result.wall_time_s:.1f} s. Seeds: {esc(str(seeds))}.</p>
-<p>Config hashes: {j(result.config_hashes)}</p><p>Versions: {esc(vers)}</p>
-</body></html>
-"""
 
 
 def write_results(
@@ -255,7 +282,8 @@ def write_results(
     """Write the results folder atomically; refuses to replace one unless ``force``.
 
     Contents: runs.csv/.parquet (one row per arm x replication), summary.csv/.parquet,
-    daily.parquet (per-arm daily bands), suggestions.csv, plots/*.png, report.html and
+    daily.parquet (per-arm daily bands), paired_daily.parquet (running money totals, arm minus
+    control, per day), suggestions.csv, plots/*.png, report.html and
     manifest.json.
     """
     out = check_output(out, force=force)
@@ -269,6 +297,7 @@ def write_results(
         summary.to_csv(tmp / "summary.csv", index=False)
         summary.to_parquet(tmp / "summary.parquet", index=False)
         result.daily.to_parquet(tmp / "daily.parquet", index=False)
+        result.paired_daily.to_parquet(tmp / "paired_daily.parquet", index=False)
         suggestions.to_csv(tmp / "suggestions.csv", index=False)
         for name, data in pngs.items():
             (tmp / "plots" / name).write_bytes(data)

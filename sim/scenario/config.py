@@ -347,10 +347,17 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a scenario file must hold a mapping"])
+    from sim.scenario.base import BaseFileError, warn_if_uncalibrated, with_base
+
+    try:
+        data = with_base(data, path, read_yaml)  # `base: other.yaml` merged in
+    except BaseFileError as exc:
+        raise ConfigError(exc.problems) from None
     try:
         base = from_dict(data)
     except ConfigError as exc:
         raise ConfigError([f"{path}: {p}" for p in exc.problems]) from None
+    warn_if_uncalibrated(data, path)
     if not overrides:
         return base
     try:

@@ -140,6 +140,11 @@ class Population(_Frozen):
     mean_store_distance_km: Positive = Field(
         3.0, description="Mean distance to the nearest store in tier-1/2 cities at 200 stores."
     )
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
+        "CNY",
+        description="ISO 4217 code of the market's money, for labels. Runs count money in "
+        "sample units; reports show market money = sample money x market_size / size.",
+    )
     reference_stores: ReferenceStores = Field(
         default_factory=ReferenceStores,
         description="Store counts per tier at which mean_store_distance_km holds; distance "

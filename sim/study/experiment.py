@@ -32,8 +32,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.io.parts import PartsFolder
 from sim.measure.kpis import KPI_DESCRIPTIONS
-from sim.scenario.config import ConfigError, ScenarioConfig, from_dict, load_scenario, read_yaml
+from sim.scenario.config import (
+    ConfigError,
+    ScenarioConfig,
+    from_dict,
+    load_scenario,
+    read_yaml,
+    with_overrides,
+)
 from sim.scenario.reading import show
+from sim.scenario.relative import resolve_all
 from sim.scenario.sections import Finite, FolderName, Seed, Whole
 from sim.study.backends import (
     Evaluator,
@@ -201,12 +209,18 @@ class LoadedExperiment:
         return [self.spec.root_seed + r for r in range(self.spec.replications)]
 
 
-def load_experiment(path: str | Path, *, replications: int | None = None) -> LoadedExperiment:
+def load_experiment(
+    path: str | Path,
+    *,
+    replications: int | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> LoadedExperiment:
     """Read, validate and resolve an experiment file; ConfigError lists every fault.
 
     Args:
         path: the experiment YAML.
         replications: replaces the file's ``replications`` (the ``--replications`` option).
+        overrides: dotted paths added to the file's ``set``, for every arm (``--set``).
     """
     path = Path(path)
     data = read_yaml(path)
@@ -214,6 +228,9 @@ def load_experiment(path: str | Path, *, replications: int | None = None) -> Loa
         raise ConfigError([f"{path}: an experiment file must hold a mapping"])
     if replications is not None:
         data = {**data, "replications": replications}
+    if overrides:
+        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
+        data = {**data, "set": {**fixed, **overrides}}
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
@@ -251,22 +268,45 @@ def load_experiment(path: str | Path, *, replications: int | None = None) -> Loa
 def _apply(
     base: ScenarioConfig, overrides: dict[str, Any], schedule: list[dict[str, Any]] | None
 ) -> ScenarioConfig:
-    """Overrides then an optional replacement schedule; problems are prefixed by field."""
-    data = base.to_dict()
-    if overrides:
-        from sim.scenario.config import with_overrides
+    """Overrides then an optional replacement schedule; problems are prefixed by field.
 
+    Relative values (``{times: 1.5}``, ``{plus: 500}``; :mod:`sim.scenario.relative`) are
+    resolved against ``base`` (the base scenario after the experiment's ``set``) in the
+    overrides and in every schedule change, so an arm stays what it says when the base moves.
+    """
+    data = base.to_dict()
+    overrides, problems = resolve_all(data, overrides)
+    if problems:
+        raise ConfigError([f"set.{p}" for p in problems])
+    if overrides:
         try:
             data = with_overrides(base, overrides).to_dict()
         except ConfigError as exc:
             raise ConfigError([f"set.{p}" for p in exc.problems]) from None
     if schedule is not None:
+        schedule, problems = _resolve_schedule(base.to_dict(), schedule)
+        if problems:
+            raise ConfigError(problems)
         data["schedule"] = schedule
         try:
             return from_dict(data)
         except ConfigError as exc:
             raise ConfigError([f"schedule: {p}" for p in exc.problems]) from None
     return from_dict(data)
+
+
+def _resolve_schedule(
+    base: dict[str, Any], schedule: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A schedule with relative values in its changes made absolute (against ``base``)."""
+    out, problems = [], []
+    for i, change in enumerate(schedule):
+        if isinstance(change, dict) and isinstance(change.get("set"), dict):
+            resolved, bad = resolve_all(base, change["set"])
+            problems.extend(f"schedule.{i}.set.{p}" for p in bad)
+            change = {**change, "set": resolved}
+        out.append(change)
+    return out, problems
 
 
 @dataclass
@@ -279,6 +319,7 @@ class ExperimentResult:
     wall_time_s: float
     workers: int
     config_hashes: dict[str, str] = field(default_factory=dict)
+    paired_daily: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Runs simulated by this call, and runs reused from an interrupted earlier call.
     ran: int = 0
     reused: int = 0
@@ -338,9 +379,17 @@ def run_experiment(
         if own:
             ev.close()
     wall = time.perf_counter() - started
-    runs, daily = _tables(experiment, hashes, records)
+    runs, daily, paired = _tables(experiment, hashes, records)
     return ExperimentResult(
-        experiment, runs, daily, round(wall, 3), ev.workers, hashes, ran=len(jobs), reused=reused
+        experiment,
+        runs,
+        daily,
+        round(wall, 3),
+        ev.workers,
+        hashes,
+        paired,
+        ran=len(jobs),
+        reused=reused,
     )
 
 
@@ -391,8 +440,8 @@ def _tables(
     experiment: LoadedExperiment,
     hashes: dict[str, str],
     records: dict[tuple[str, int], dict[str, Any]],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tidy KPI rows (one per arm x replication) and the per-arm daily bands."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy KPI rows (one per arm x replication), per-arm daily bands, paired running totals."""
     rows = []
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for arm in experiment.arms:
@@ -408,7 +457,7 @@ def _tables(
                     **rec["kpis"],
                 }
             )
-    return pd.DataFrame(rows), _daily_bands(experiment, results)
+    return pd.DataFrame(rows), _daily_bands(experiment, results), paired_daily(experiment, results)
 
 
 def _record(outcome: Outcome, config_hash: str, seed: int) -> dict[str, Any]:
@@ -432,6 +481,60 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     raise TypeError(f"not JSON-serialisable: {value!r}")
+
+
+#: Money series whose running total is compared day by day (``revenue`` = online + store).
+CUMULATIVE_SERIES = ("revenue", "content_spend", "coupon_cost")
+
+
+def paired_daily(
+    experiment: LoadedExperiment,
+    results: dict[tuple[str, int], dict[str, Any]],
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Running total of each money series, arm minus control, per day: mean and t interval.
+
+    Bands across replications overlap even where every replication's difference has the same
+    sign; the paired difference (same seed in both arms) shows what the arms' randomness
+    shares cancel out, so this is the view of "how far ahead, since when".
+    """
+    from scipy import stats
+
+    control, n = experiment.control, len(experiment.seeds)
+
+    def running(arm: str, r: int, name: str) -> np.ndarray | None:
+        daily = {k: np.asarray(v, float) for k, v in results[arm, r]["daily"].items()}
+        if name == "revenue":
+            if "revenue_online" not in daily or "revenue_store" not in daily:
+                return None
+            return np.cumsum(daily["revenue_online"] + daily["revenue_store"])
+        return np.cumsum(daily[name]) if name in daily else None
+
+    frames = []
+    t = stats.t.ppf(0.5 + confidence / 2, n - 1) if n > 1 else float("nan")
+    for arm in experiment.arms:
+        if arm == control:
+            continue
+        for name in CUMULATIVE_SERIES:
+            pairs = [(running(arm, r, name), running(control, r, name)) for r in range(n)]
+            if any(a is None or b is None for a, b in pairs):
+                continue
+            diffs = np.vstack([a - b for a, b in pairs])
+            mean = diffs.mean(axis=0)
+            half = t * diffs.std(axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.nan * mean
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "arm": arm,
+                        "series": name,
+                        "day": np.arange(diffs.shape[1]),
+                        "diff": mean,
+                        "ci_low": mean - half,
+                        "ci_high": mean + half,
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def _daily_bands(

@@ -85,10 +85,15 @@ class SweepResults:
 
     def sweep_parameters(self) -> list[Any]:
         """The design's parameter objects (bounds/levels), for sensitivity analysis."""
-        from sim.study.sweep.spec import SweepSpec, _to_parameter
+        from sim.scenario.config import from_dict
+        from sim.study.sweep.spec import SweepSpec, _to_parameter, resolve_parameter
 
         spec = SweepSpec.model_validate(self.spec)
-        return [_to_parameter(path, p) for path, p in spec.parameters.items()]
+        base = from_dict(self.meta["base_config"])
+        return [
+            _to_parameter(path, resolve_parameter(base, path, p))
+            for path, p in spec.parameters.items()
+        ]
 
     def connect(self) -> Any:
         """A DuckDB connection with the views listed in the module docstring."""

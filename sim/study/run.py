@@ -15,6 +15,7 @@ from sim.io.runs import (  # noqa: F401  (re-exported: a run's result and folder
     RUN_FILES,
     RunResult,
     default_run_dir,
+    engine_fingerprint,
     load_run,
     versions,
     write_run,
@@ -64,6 +65,7 @@ def simulate(
         "events": events.num_rows,
         "wall_time_s": round(wall, 3),
         "versions": versions(),
+        "engine": engine_fingerprint(),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return RunResult(

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.present.plots._common import COLORS as _COLORS
 from sim.present.plots._common import axes as _axes
@@ -34,7 +35,7 @@ def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     for i, row in rows.iterrows():
         y = len(rows) - 1 - i
         labels.append(f"{row['kpi']}  [{row['arm']}]")
-        color = _COLORS[arms.index(row["arm"]) % len(_COLORS)]
+        color = _COLORS[(arms.index(row["arm"]) + 1) % len(_COLORS)]  # 0 is the control's
         rel = row["rel_change"] * 100
         if not np.isfinite(rel):
             ax.text(0, y, "n/a", va="center", ha="center", fontsize=8, color="grey")
@@ -46,9 +47,15 @@ def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
             rel, y, "o", color=color, mfc=color if row["significant"] else "white", mew=1.5, ms=6
         )
     ax.axvline(0, color="black", lw=0.8)
+    # Linear within +-10%, logarithmic beyond: one +1000% change no longer squashes the rest.
+    ax.set_xscale("symlog", linthresh=10)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:+,.0f}%" if v else "0"))
     ax.set_yticks(range(len(rows) - 1, -1, -1), labels, fontsize=8)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xlabel("change vs control, % of control mean (95% interval; filled = significant)")
+    ax.set_xlabel(
+        "change vs control, % of control mean (95% interval; filled = significant;\n"
+        "linear within ±10%, logarithmic beyond)"
+    )
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -92,32 +99,119 @@ def timeseries_bands(
 
 
 def channel_bars(
-    runs: pd.DataFrame, *, arms: Sequence[str] | None = None, ax: Axes | None = None
+    runs: pd.DataFrame,
+    *,
+    arms: Sequence[str] | None = None,
+    control: str | None = None,
+    scale: float = 1.0,
+    currency: str = "",
+    ax: Axes | None = None,
 ) -> Figure:
-    """Revenue online / in store and coupon / content cost per arm (means, +-1 SD bars)."""
+    """Change vs control in revenue online / in store and coupon / content cost, per arm.
+
+    Bars are the mean paired difference (arm minus control on the same seed); whiskers its
+    95% paired t interval, the same interval as the report's table.
+
+    Args:
+        runs: one row per arm x replication (``replication`` pairs the arms).
+        arms: arms to draw (default all but the control).
+        control: the control arm (default the first arm in ``runs``).
+        scale: multiply money by this (``market_size / size`` gives market money).
+        currency: the currency code, for the axis label.
+        ax: draw here instead of a new figure.
+    """
+    from sim.study.stats import paired_difference
+
     columns = [c for c in ("revenue_online", "revenue_store", "coupon_cost", "content_spend")]
     columns = [c for c in columns if c in runs]
-    arms = list(arms) if arms is not None else list(dict.fromkeys(runs["arm"]))
+    order = list(dict.fromkeys(runs["arm"]))
+    control = control or order[0]
+    arms = [a for a in (arms if arms is not None else order) if a != control]
     fig, ax = _axes(ax, (8, 3.8))
     width = 0.8 / max(len(arms), 1)
     x = np.arange(len(columns))
-    grouped = runs.groupby("arm")[columns]
-    means, sds = grouped.mean(), grouped.std(ddof=1)
+    base = runs[runs["arm"] == control].sort_values("replication")
     for i, arm in enumerate(arms):
+        part = runs[runs["arm"] == arm].sort_values("replication")
+        diffs = [paired_difference(part[c].to_numpy(), base[c].to_numpy()) for c in columns]
+        mean = np.array([d.mean_diff for d in diffs]) * scale
+        low = np.array([d.ci_low for d in diffs]) * scale
+        high = np.array([d.ci_high for d in diffs]) * scale
+        err = np.nan_to_num(np.vstack([mean - low, high - mean]))
         ax.bar(
             x + (i - (len(arms) - 1) / 2) * width,
-            means.loc[arm],
+            mean,
             width,
-            yerr=sds.loc[arm].fillna(0),
+            yerr=err,
             label=arm,
-            color=_COLORS[i % len(_COLORS)],
+            color=_COLORS[(order.index(arm)) % len(_COLORS)],
             capsize=2,
         )
+    ax.axhline(0, color="black", lw=0.8)
+    _money_axis(ax)
     ax.set_xticks(x, [c.replace("_", " ") for c in columns])
-    ax.set_ylabel("money over the horizon")
-    ax.set_title("Revenue and cost by channel (mean across replications, ±1 SD)", fontsize=10)
+    ax.set_ylabel(f"change vs {control}, {currency or 'money'}".strip())
+    ax.set_title(
+        f"Revenue and cost by channel: change vs {control} (paired 95% interval)", fontsize=10
+    )
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
+    return fig
+
+
+def _money_axis(ax: Axes) -> None:
+    """Tick labels in thousands / millions instead of matplotlib's 1e8 offset."""
+    from sim.present.numbers import number
+
+    def label(v: float, _pos: int) -> str:
+        for scale, word in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
+            if abs(v) >= scale:
+                return f"{number(v / scale)}{word}"
+        return number(v)
+
+    ax.yaxis.set_major_formatter(FuncFormatter(label))
+
+
+def paired_over_time(
+    paired: pd.DataFrame,
+    series: str = "revenue",
+    *,
+    scale: float = 1.0,
+    currency: str = "",
+    control: str = "control",
+    ax: Axes | None = None,
+) -> Figure:
+    """Running total of ``series``, arm minus control, by day, with its paired 95% interval.
+
+    Args:
+        paired: rows of :func:`sim.study.experiment.paired_daily` (arm, series, day, diff,
+            ci_low, ci_high).
+        series: "revenue", "content_spend" or "coupon_cost".
+        scale: multiply money by this (``market_size / size`` gives market money).
+        currency: the currency code, for the axis label.
+        control: the control's name, for the labels.
+        ax: draw here instead of a new figure.
+    """
+    data = paired[paired["series"] == series]
+    fig, ax = _axes(ax, (8, 3.8))
+    for i, arm in enumerate(dict.fromkeys(data["arm"])):
+        part = data[data["arm"] == arm].sort_values("day")
+        color = _COLORS[(i + 1) % len(_COLORS)]
+        ax.plot(part["day"], part["diff"] * scale, color=color, lw=1.5, label=arm)
+        ax.fill_between(
+            part["day"], part["ci_low"] * scale, part["ci_high"] * scale, color=color, alpha=0.2
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    _money_axis(ax)
+    ax.set_xlabel("day")
+    ax.set_ylabel(f"{series.replace('_', ' ')} to date, vs {control} ({currency})")
+    ax.set_title(
+        f"{series.replace('_', ' ').capitalize()} to date, arm minus {control} on the same seeds "
+        "(95% interval)",
+        fontsize=10,
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
     return fig
 
 

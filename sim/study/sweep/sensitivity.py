@@ -136,7 +136,10 @@ def indices(results: Any, kpis: list[str] | None = None) -> pd.DataFrame:
 
 
 def plot_tornado(idx: pd.DataFrame, kpi: str, ax: Any = None) -> Any:
-    """Horizontal bars of each parameter's index for one KPI, largest on top."""
+    """Horizontal bars of each parameter's index for one KPI, largest on top.
+
+    Returns the Figure (drawn on ``ax`` if given), like every plot of the project.
+    """
     import matplotlib.pyplot as plt
 
     rows = idx[idx["kpi"] == kpi]
@@ -161,7 +164,7 @@ def plot_tornado(idx: pd.DataFrame, kpi: str, ax: Any = None) -> Any:
     ax.set_yticks(pos, rows["parameter"])
     ax.set_title(kpi)
     ax.axvline(0, color="grey", lw=0.5)
-    return ax
+    return ax.figure
 
 
 def _numeric(series: pd.Series) -> bool:
@@ -205,7 +208,10 @@ def _axis(series: pd.Series, bins: int) -> pd.Series:
 
 
 def plot_heatmap(results: Any, kpi: str, x: str, y: str, bins: int = 5, ax: Any = None) -> Any:
-    """Mean KPI over a two-parameter grid (levels, or quantile bins of continuous ones)."""
+    """Mean KPI over a two-parameter grid (levels, or quantile bins of continuous ones).
+
+    Returns the Figure (drawn on ``ax`` if given), like every plot of the project.
+    """
     import matplotlib.pyplot as plt
 
     runs = results.runs
@@ -228,7 +234,7 @@ def plot_heatmap(results: Any, kpi: str, x: str, y: str, bins: int = 5, ax: Any 
     ax.set_ylabel(y)
     ax.set_title(f"mean {kpi}")
     ax.figure.colorbar(im, ax=ax)
-    return ax
+    return ax.figure
 
 
 def _sort_key(index: pd.Index) -> pd.Index:

@@ -38,6 +38,7 @@ from sim.scenario.config import (
     with_overrides,
 )
 from sim.scenario.reading import show
+from sim.scenario.relative import is_relative, resolve
 from sim.scenario.sections import Finite, FolderName, Seed, Whole
 from sim.study.sweep import design as dsg
 
@@ -53,10 +54,16 @@ class _Frozen(BaseModel):
 class ParameterSpec(_Frozen):
     """Bounds (real or integer) or a list of levels for one dotted config path."""
 
-    lower: Finite | None = Field(None, description="Lower bound (with upper).")
-    upper: Finite | None = Field(None, description="Upper bound (with lower).")
+    lower: Finite | dict[str, Any] | None = Field(
+        None, description="Lower bound (with upper); may be relative: {times: 0.5}."
+    )
+    upper: Finite | dict[str, Any] | None = Field(
+        None, description="Upper bound (with lower); may be relative: {times: 4}."
+    )
     integer: bool = Field(False, description="Draw whole numbers in [lower, upper].")
-    levels: list[Any] | None = Field(None, description="Explicit values (categorical).")
+    levels: list[Any] | None = Field(
+        None, description="Explicit values (categorical); each may be relative: {times: 2}."
+    )
 
     @model_validator(mode="after")
     def _bounds_or_levels(self) -> ParameterSpec:
@@ -70,6 +77,8 @@ class ParameterSpec(_Frozen):
             return self
         if self.lower is None or self.upper is None:
             raise ValueError("needs levels: [...] or both lower and upper")
+        if isinstance(self.lower, dict) or isinstance(self.upper, dict):
+            return self  # compared once resolved against the base (see resolve_parameter)
         if not self.lower < self.upper:
             raise ValueError(f"lower {self.lower:g} >= upper {self.upper:g}: lower must be < upper")
         if self.integer and not (self.lower.is_integer() and self.upper.is_integer()):
@@ -192,6 +201,37 @@ class Sweep:
         return {p.path: row[p.path] for p in self.parameters}
 
 
+def resolve_parameter(base: ScenarioConfig, path: str, p: ParameterSpec) -> ParameterSpec:
+    """``p`` with relative bounds and levels made absolute against the base's value at ``path``.
+
+    Raises:
+        ConfigError: naming ``parameters.<path>``, when a relative value cannot be resolved
+            or the resolved bounds are inverted.
+    """
+    data = base.to_dict()
+    problems = []
+    update: dict[str, Any] = {}
+    try:
+        if p.levels is not None:
+            update["levels"] = [resolve(data, path, v) for v in p.levels]
+        else:
+            for bound in ("lower", "upper"):
+                value = getattr(p, bound)
+                if isinstance(value, dict) and not is_relative(value):
+                    raise ValueError(f"{bound}: value {value!r}: a number or {{times: k}}")
+                update[bound] = resolve(data, path, value)
+    except ValueError as exc:
+        problems.append(f"parameters.{path}: {exc}")
+    if not problems:
+        try:
+            return ParameterSpec.model_validate({**p.model_dump(), **update})
+        except ValidationError as exc:
+            for e in exc.errors():
+                why = e["msg"].removeprefix("Value error, ")
+                problems.append(f"parameters.{path}: resolved against the base, {why}")
+    raise ConfigError(problems)
+
+
 def _to_parameter(path: str, p: ParameterSpec) -> dsg.Parameter:
     if p.levels is not None:
         return dsg.CategoricalParameter(path, tuple(p.levels))
@@ -278,7 +318,12 @@ def from_spec(spec: SweepSpec, source: str | Path, *, smoke: bool = False) -> Sw
         except ConfigError as exc:
             where = "set/smoke" if smoke else "set"
             problems.extend(f"{where}.{p}" for p in exc.problems)
-    parameters = [_to_parameter(path, p) for path, p in spec.parameters.items()]
+    parameters = []
+    for path, p in spec.parameters.items():
+        try:
+            parameters.append(_to_parameter(path, resolve_parameter(base, path, p)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
     for p in parameters:
         if p.path in fixed:
             problems.append(f"parameters.{p.path}: also fixed in set/smoke; sweep it or fix it")
@@ -299,12 +344,30 @@ def from_spec(spec: SweepSpec, source: str | Path, *, smoke: bool = False) -> Sw
     return Sweep(spec, source, base, parameters, smoke)
 
 
-def load_sweep(path: str | Path, *, smoke: bool = False) -> Sweep:
-    """Read, validate and resolve a sweep file; raises ConfigError listing every problem."""
+def load_sweep(
+    path: str | Path,
+    *,
+    smoke: bool = False,
+    overrides: dict[str, Any] | None = None,
+    replications: int | None = None,
+) -> Sweep:
+    """Read, validate and resolve a sweep file; raises ConfigError listing every problem.
+
+    Args:
+        path: the sweep YAML.
+        smoke: apply the file's ``smoke`` overrides (a quick try).
+        overrides: dotted paths added to the file's ``set`` (``omo sweep --set``).
+        replications: replaces the file's ``replications`` (``omo sweep --replications``).
+    """
     path = Path(path)
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: a sweep file must hold a mapping"])
+    if overrides:
+        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
+        data = {**data, "set": {**fixed, **overrides}}
+    if replications is not None:
+        data = {**data, "replications": replications}
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
