@@ -29,3 +29,21 @@ def test_how_sure_counts_the_replications_ahead(result):  # noqa: F811
     more = next(a for a in arm_money(result) if a.arm == "more")
     assert (more.ahead, more.n) == (8, 8) and more.sure
     assert any("ahead in 8 of 8" in line for line in summary_sentences(result))
+
+
+def test_with_a_pnl_the_winner_is_the_arm_with_the_most_profit(result):  # noqa: F811
+    """'more' earns 50 more revenue a run but, given profit, 'less' keeps 20 more of it:
+    the summary leads with profit, and spend is everything between revenue and profit."""
+    import dataclasses
+
+    runs = result.runs.copy()
+    bonus = runs.arm.map({"ctl": 0.0, "more": -30.0, "less": 20.0})
+    runs["profit"] = runs["revenue"] * 0.2 + bonus
+    with_pnl = dataclasses.replace(result, runs=runs)
+    lines = summary_sentences(with_pnl)
+    assert lines[0].startswith("less comes out ahead of ctl") and "profit" in lines[0]
+    less = next(a for a in arm_money(with_pnl) if a.arm == "less")
+    assert less.net[0] == pytest.approx(
+        (runs[runs.arm == "less"].profit.mean() - runs[runs.arm == "ctl"].profit.mean())
+        * market_scale(result)
+    )

@@ -3,7 +3,10 @@
 Everything is in market money (the simulated sample's money x ``market_size / size``) and
 paired by replication: arm and control ran on the same seeds, so each replication gives one
 difference, and the interval is the paired t interval of those differences (as in the table).
-Net money = extra revenue - extra spend on content and coupons (what the strategy cost).
+Profit leads: net money is the arm's extra profit (the run's P&L from its event log: revenue
+less discounts, cost of goods, fulfilment, stores, marketing and integration spend), and the
+spend is everything between revenue and profit. Runs recorded before profit existed fall
+back to revenue less content and coupon spend.
 """
 
 from __future__ import annotations
@@ -61,10 +64,13 @@ def arm_money(result: ExperimentResult) -> list[ArmMoney]:
     if "revenue" not in runs:
         return []
     scale = market_scale(result)
-    costs = [c for c in COST_KPIS if c in runs]
-    frame = runs.assign(
-        _cost=runs[costs].sum(axis=1) if costs else 0.0,
-    ).assign(_net=lambda f: f["revenue"] - f["_cost"])
+    if "profit" in runs:  # the P&L: everything between revenue and profit is spend
+        frame = runs.assign(_net=runs["profit"], _cost=runs["revenue"] - runs["profit"])
+    else:
+        costs = [c for c in COST_KPIS if c in runs]
+        frame = runs.assign(
+            _cost=runs[costs].sum(axis=1) if costs else 0.0,
+        ).assign(_net=lambda f: f["revenue"] - f["_cost"])
     base = frame[frame["arm"] == control].sort_values("replication")
     out = []
     for arm in result.experiment.arms:
@@ -103,27 +109,35 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
     if not arms:
         return [f"Revenue was not recorded, so no money summary against {control} is possible."]
     best = max(arms, key=lambda a: a.net[0])
+    has_pnl = "profit" in result.runs
+    spent_on = (
+        "in costs (goods, fulfilment, stores, marketing, integration)"
+        if has_pnl
+        else ("on content and coupons")
+    )
+    net_word = "profit" if has_pnl else "net"
     lines = []
     if best.net[0] <= 0:
         lines.append(
-            f"No arm earns more net money than {control}: the closest, {best.arm}, is "
+            f"No arm earns more {'profit' if has_pnl else 'net money'} than {control}: "
+            f"the closest, {best.arm}, is "
             f"{money(best.net[0], code, signed=True)} over {days} days "
             f"(95% interval {_interval(best.net, code)})."
         )
     else:
         lines.append(
             f"{best.arm} comes out ahead of {control}: "
-            f"{money(best.net[0], code, signed=True)} net over {days} days "
+            f"{money(best.net[0], code, signed=True)} {net_word} over {days} days "
             f"(95% interval {_interval(best.net, code)})."
         )
     cost = best.cost[0]
     if cost > 0:
-        spend = f"for {money(cost, code)} more spent on content and coupons"
+        spend = f"for {money(cost, code)} more {spent_on}"
         back = f"; each extra {code} spent brings back {code} {best.return_per_cost:.2f} in revenue"
     elif cost < 0:
-        spend, back = f"while spending {money(-cost, code)} less on content and coupons", ""
+        spend, back = f"while spending {money(-cost, code)} less {spent_on}", ""
     else:
-        spend, back = "at the same spend on content and coupons", ""
+        spend, back = f"at the same spend {spent_on}", ""
     lines.append(
         f"It brings {money(best.revenue[0], code, signed=True)} of revenue "
         f"({percent(best.revenue_change)}) {spend}{back}."
@@ -143,7 +157,7 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
             f"{a.arm} {money(a.net[0], code, signed=True)} ({_interval(a.net, code)})"
             for a in sorted(others, key=lambda a: -a.net[0])
         )
-        lines.append(f"Net money of the other arms against {control}: {rest}.")
+        lines.append(f"{net_word.capitalize()} of the other arms against {control}: {rest}.")
     lines.append(
         f"Money is market money in {code}: the simulated sample's money x "
         f"{market_scale(result):,.0f} (market size / simulated consumers)."
