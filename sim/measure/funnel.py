@@ -205,7 +205,10 @@ def referrers(frame: EventFrame) -> np.ndarray:
 
 
 def funnel_kpis(
-    frame: EventFrame, population: int, daily: pd.DataFrame | None = None
+    frame: EventFrame,
+    population: int,
+    daily: pd.DataFrame | None = None,
+    media_spend: float | None = None,
 ) -> dict[str, float]:
     """Funnel counts and conversions, money, coupons, content and membership KPIs.
 
@@ -232,8 +235,10 @@ def funnel_kpis(
     coupon_cost = float(frame.value[redeem].sum())
     views = frame.event("content_view")
 
-    spend = float("nan")
-    if daily is not None and "content_spend" in daily.columns:
+    spend = float("nan")  # content spend: the log's media cost rows, else the daily table
+    if media_spend is not None:
+        spend = media_spend
+    elif daily is not None and "content_spend" in daily.columns:
         spend = float(daily["content_spend"].sum())
 
     out: dict[str, float] = {

@@ -32,7 +32,7 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
-from sim.measure.money import PNL_LINES, pnl
+from sim.measure.money import PNL_LINES, media_spend, pnl
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 
 __all__ = [
@@ -253,7 +253,7 @@ def compute_kpis(
         "content_viewer_store_visit_rate": content_viewer_store_visit_rate(frame, horizon_days),
         "omnichannel_aov_uplift": omnichannel_aov_uplift(frame),
     }
-    out.update(funnel_kpis(frame, len(consumers), daily))
+    out.update(funnel_kpis(frame, len(consumers), daily, media_spend(events)))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
     money = pnl(events, horizon_days)
     out.update(money)

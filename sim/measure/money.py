@@ -89,3 +89,15 @@ def integration_by_lever(events: pd.DataFrame) -> dict[str, float]:
     rows = (event == "cost").to_numpy() & account.isin(INTEGRATION_ACCOUNTS).to_numpy()
     lever = account[rows].str.split(":").str[1]
     return events["value"][rows].groupby(lever.to_numpy()).sum().to_dict()
+
+
+def media_spend(events: pd.DataFrame) -> float | None:
+    """Content media spend booked in the log (None for a log without cost rows)."""
+    if "account" not in events:
+        return None
+    event = _label(events["event"])
+    cost = (event == "cost").to_numpy()
+    if not cost.any():
+        return None
+    media = cost & (_label(events["account"]) == "media").to_numpy()
+    return float(events["value"].to_numpy(np.float64)[media].sum())
