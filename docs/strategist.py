@@ -73,7 +73,48 @@ def integration_table(
     return "\n".join(lines)
 
 
+def rollout_table(seeds: tuple[int, ...] = (1, 2, 3, 4, 5), size: int = 20_000) -> str:
+    """Markdown: the shipped phased rollout against a big bang, in cumulative profit over the
+    year and payback day (the first day from which the arm's cumulative profit stays above
+    staying siloed's), paired seeds, market money."""
+    from sim.measure.money import daily_pnl
+    from sim.scenario.config import with_overrides
+    from sim.study.experiment import load_experiment
+    from sim.study.run import simulate
+
+    exp = load_experiment(ROOT / "experiments" / "phased_rollout.yaml")
+    cumulative: dict[str, list[np.ndarray]] = {}
+    for arm, config in exp.configs.items():
+        config = with_overrides(config, {"population.size": size})
+        scale = config.population.market_size / size / 1e6
+        for seed in seeds:
+            run = simulate(config, seed)
+            pnl = daily_pnl(run.events.to_pandas(), config.horizon_days)
+            cumulative.setdefault(arm, []).append(pnl.profit.cumsum().to_numpy() * scale)
+    base = np.array(cumulative["no_change"])
+    lines = [
+        "| arm | year's profit vs staying siloed (M CNY, 95% CI) | payback day (median of seeds) |",
+        "|---|---|---|",
+    ]
+    for arm in ("phased", "big_bang"):
+        diff = np.array(cumulative[arm]) - base
+        d = paired_difference(np.array(cumulative[arm])[:, -1], base[:, -1])
+        paid = []
+        for row in diff:
+            below = np.flatnonzero(row <= 0)
+            paid.append(0 if len(below) == 0 else int(below[-1]) + 1)
+        payback = int(np.median(paid))
+        shown = "never (within the year)" if payback >= diff.shape[1] else f"day {payback}"
+        lines.append(
+            f"| {arm} | {d.mean_diff:+.1f} ({d.ci_low:+.1f} to {d.ci_high:+.1f}) | {shown} |"
+        )
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
+    if "--rollout" in sys.argv:
+        print(rollout_table())
+        sys.exit(0)
     if "--integration" in sys.argv:
         print(integration_table())
         sys.exit(0)

@@ -82,8 +82,17 @@ def silent_server() -> tuple[socket.socket, int]:
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(8)
-    held: list[socket.socket] = []
-    threading.Thread(target=lambda: held.append(srv.accept()[0]), daemon=True).start()
+    held: list[socket.socket] = []  # kept referenced: a collected socket would reset
+
+    def accept_forever() -> None:
+        while True:
+            try:
+                held.append(srv.accept()[0])
+            except OSError:  # the server was closed
+                return
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    silent_server.held = held  # type: ignore[attr-defined]
     return srv, srv.getsockname()[1]
 
 
