@@ -21,7 +21,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else echo "note: no chromium and not root: tests/test_report_browser.py will skip"; fi; }
+	  else echo "note: no chromium and not root: tests/present/test_report_browser.py will skip"; fi; }
 
 demo: install
 	$(BIN)/omo run configs/baseline.yaml --out runs/demo --force
@@ -34,7 +34,7 @@ test: install browser
 # The inner loop: lint and the fast unit tests (engine processes, log, KPIs, architecture).
 check: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest tests/engine/processes tests/measure tests/test_kpis.py tests/test_architecture.py tests/test_eventlog.py tests/test_streams.py
+	$(BIN)/python -m pytest tests/engine/processes tests/measure tests/log tests/test_architecture.py tests/engine/test_streams.py -m "not slow"
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -12,7 +12,7 @@ from sim.scenario.config import ConfigError, load_scenario
 from sim.study.experiment import known_kpis, load_experiment, run_experiment
 from sim.study.stats import summarize
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "configs" / "baseline.yaml"
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 TINY = {"population.size": 1500, "horizon_days": 60}

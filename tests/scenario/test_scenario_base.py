@@ -11,7 +11,7 @@ from sim.cli.main import main
 from sim.scenario.base import UncalibratedWarning
 from sim.scenario.config import ConfigError, load_scenario
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = load_scenario(ROOT / "configs" / "baseline.yaml")
 
 

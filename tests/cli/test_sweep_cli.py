@@ -9,7 +9,7 @@ import yaml
 
 from sim.cli.main import main
 
-BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
+BASE = str(Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml")
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from tests.test_report import result, summary  # noqa: F401  (fixtures: a synthetic experiment)
+from tests.present.test_report import result, summary  # noqa: F401  (fixtures: a synthetic experiment)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = next(

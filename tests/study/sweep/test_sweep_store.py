@@ -20,7 +20,7 @@ from sim.study import results
 from sim.study.sweep import load_sweep, run_sweep
 from sim.study.sweep.store import SweepStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 BASE = str(ROOT / "configs" / "baseline.yaml")
 
 

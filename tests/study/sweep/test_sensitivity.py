@@ -19,7 +19,7 @@ from sim.study.sweep import design as dsg  # noqa: E402
 from sim.study.sweep import load_sweep, run_sweep  # noqa: E402
 from sim.study.sweep import sensitivity as sa  # noqa: E402
 
-BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
+BASE = str(Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml")
 
 #: Analytic Ishigami indices (a=7, b=0.1).
 ISHIGAMI_S1 = np.array([0.3139, 0.4424, 0.0])

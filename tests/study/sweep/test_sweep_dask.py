@@ -16,7 +16,7 @@ import yaml
 from sim.study import results
 from sim.study.sweep import load_sweep, run_sweep
 
-BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
+BASE = str(Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml")
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:

@@ -11,7 +11,7 @@ from sim.measure.kpis import LEVEL_KPIS
 from sim.measure.targets import EFFECTS, Target, effect_value, evaluate, load_targets
 from sim.scenario.config import ConfigError, ScenarioConfig, with_overrides
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REPORT_TARGETS = ROOT / "targets" / "omo_report_2025.yaml"
 #: Where the source report's targets are kept beside the project, when they are.
 SHARED_TARGETS = ROOT.parent / "shared" / "targets"

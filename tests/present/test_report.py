@@ -25,7 +25,7 @@ from sim.present.report import (  # noqa: E402
 from sim.study.experiment import ExperimentResult, load_experiment  # noqa: E402
 from sim.study.stats import summarize  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KPIS = ["revenue", "customers", "coupon_conflict_abandonment"]
 
 

@@ -19,7 +19,7 @@ from sim.cli.main import main
 from sim.io.atomic import OutputRefused, atomic_folder, is_omo_output
 from sim.scenario.config import ScenarioConfig, with_overrides
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tiny_scenario(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from sim.scenario.config import ConfigError
 from sim.study.sweep import design as dsg
 from sim.study.sweep.spec import load_sweep
 
-BASE = str(Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml")
+BASE = str(Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml")
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:
@@ -91,7 +91,7 @@ def test_design_rows_ids_and_seeds(tmp_path):
 
 
 def test_example_sweep_files_validate():
-    root = Path(__file__).resolve().parents[1] / "experiments" / "sweeps"
+    root = Path(__file__).resolve().parents[3] / "experiments" / "sweeps"
     files = sorted(root.glob("*.yaml"))
     assert {f.stem for f in files} >= {"content_budget", "coupon_value", "store_count"}
     for f in files:

@@ -7,7 +7,7 @@ import pytest
 from sim.present.docs import scenario_keys, stale_blocks
 from sim.scenario.config import ScenarioConfig
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 README = ROOT / "README.md"
 
 

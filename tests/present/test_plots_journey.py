@@ -39,7 +39,7 @@ from sim.present.plots.journey import (
 from sim.scenario.config import load_scenario, with_overrides
 from sim.study.run import simulate
 
-BASELINE = Path(__file__).resolve().parents[1] / "configs" / "baseline.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml"
 
 
 @pytest.fixture(autouse=True)

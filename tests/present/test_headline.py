@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sim.present.headline import arm_money, market_scale, summary_sentences
-from tests.test_report import result  # noqa: F401  (fixture: "more" adds 50 a run, "less" -2)
+from tests.present.test_report import result  # noqa: F401  (fixture: "more" adds 50 a run, "less" -2)
 
 
 def test_the_winner_is_the_arm_with_the_most_net_money(result):  # noqa: F811

@@ -19,7 +19,7 @@ from sim.scenario.relative import is_relative
 from sim.study.experiment import load_experiment
 from sim.study.sweep.spec import load_sweep
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = load_scenario(ROOT / "configs" / "baseline.yaml")
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 SWEEPS = sorted((ROOT / "experiments" / "sweeps").glob("*.yaml"))

@@ -12,7 +12,7 @@ import sim.cli.main
 from sim.cli.main import main
 
 REGISTERED = sim.cli.main.COMMAND_MODULES  # before the fixture below narrows it
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = f"""
 name: tiny
 description: Coupons everywhere versus online only, on a tiny market.
