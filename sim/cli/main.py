@@ -82,9 +82,9 @@ def _print_kpis(kpis: dict, headline_only: bool = False) -> None:
 
 def _fmt(value: float | None) -> str:
     """Counts and money in whole units with separators; rates to four significant digits."""
-    if value is None or value != value:
-        return "n/a"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    from sim.present.numbers import plain
+
+    return plain(value)
 
 
 def _kpis(args: argparse.Namespace) -> int:

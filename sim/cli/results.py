@@ -187,4 +187,6 @@ def _sensitivity(path: Path, kpis: list[str]) -> None:
 
 
 def _fmt(frame: Any) -> str:
-    return frame.to_string(float_format=lambda v: f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}")
+    from sim.present.numbers import plain
+
+    return frame.to_string(float_format=plain)

@@ -21,7 +21,7 @@ from scipy import stats
 
 from sim.measure.kpis import LEVEL_KPIS
 from sim.scenario.config import ConfigError, read_yaml
-from sim.scenario.reading import show
+from sim.scenario.reading import show, validation_problems
 from sim.scenario.sections import Finite, NonNegative
 
 #: The project's own copy of the report's targets (``targets/`` at the top of the source
@@ -144,16 +144,16 @@ class Targets(_Frozen):
 
 
 def _problems(exc: ValidationError, where: str, body: Any) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        key = err["loc"][0]
-        given = show(body[key]) if isinstance(body, dict) and key in body else "missing"
-        msg = "unknown key (allowed: value, tolerance, abs, source, definition)"
-        if err["type"] != "extra_forbidden":
-            msg = err["msg"]
-        lines.append(f"{where}.{loc}: value {given}: {msg}")
-    return lines
+    """A target's faults, each prefixed with where it sits in the file."""
+
+    def given(err: dict) -> str:
+        key = err["loc"][0] if err["loc"] else None
+        return show(body[key]) if isinstance(body, dict) and key in body else "missing"
+
+    lines = validation_problems(
+        exc, allowed=lambda loc: "value, tolerance, abs, source, definition", given=given
+    )
+    return [f"{where}.{line}" for line in lines]
 
 
 def load_targets(path: str | Path) -> Targets:

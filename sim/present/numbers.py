@@ -29,6 +29,15 @@ def number(x: Any, digits: int = 3) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def plain(x: Any) -> str:
+    """For terminal tables: whole units with separators from 1,000 up, else four significant
+    digits: 1234567.8 -> "1,234,568", 0.012345 -> "0.01235"."""
+    if _missing(x):
+        return "n/a"
+    x = float(x)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.4g}"
+
+
 def money(x: Any, currency: str, *, signed: bool = False) -> str:
     """ "CNY 1.23 million", "CNY 45,600"; ``signed`` adds "+" to gains."""
     if _missing(x):

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from sim.scenario.reading import InputError, load_text, read_text, show
+from sim.scenario.reading import InputError, load_text, read_text, show, validation_problems
 from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's building blocks)
     CONTENT_CHANNELS,
     REDEEMABLE,
@@ -258,19 +258,12 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 
 def _format_errors(exc: ValidationError) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "value_error":
-            msg = msg.removeprefix("Value error, ")
-            if not err["loc"] or "; " in msg or msg.startswith(("schedule", "population.segments")):
-                lines.extend(msg.split("; "))
-                continue
-        lines.append(f"{path}: value {show(err.get('input'))}: {msg}")
-    return lines
+    """A scenario's faults; model-level checks (schedule, segments) list theirs one a line."""
+
+    def split(loc: list[str], msg: str) -> bool:
+        return not loc or "; " in msg or msg.startswith(("schedule", "population.segments"))
+
+    return validation_problems(exc, split=split)
 
 
 def from_dict(data: dict[str, Any]) -> ScenarioConfig:

@@ -138,3 +138,45 @@ def read_text(path: str | Path) -> str:
             f"{path}: not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start}); "
             "save it as UTF-8"
         ) from None
+
+
+def validation_problems(
+    exc: Any,
+    *,
+    missing: str | None = None,
+    allowed: Any = None,
+    split: Any = None,
+    given: Any = None,
+    hint: Any = None,
+) -> list[str]:
+    """One line per fault of a pydantic ``ValidationError``: the field, the value, the rule.
+
+    Every input file (scenario, experiment, sweep, targets) reports its faults through this
+    one function, so messages read alike everywhere. The keyword hooks say what differs:
+
+    Args:
+        exc: the ``ValidationError``.
+        missing: the text for a missing required field (default: pydantic's, with the value).
+        allowed: ``allowed(loc) -> str | None``: the keys allowed where an unknown key sits.
+        split: ``split(loc, msg) -> bool``: a model-level check whose message lists several
+            faults joined by "; " is reported as one line each, unprefixed.
+        given: ``given(err) -> str``: how to quote the value (default: :func:`show` of it).
+        hint: ``hint(err) -> str``: text appended to a line (e.g. a YAML gotcha).
+    """
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        path = ".".join(loc) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            keys = allowed(loc) if allowed else None
+            msg = "unknown key" + (f" (allowed: {keys})" if keys else "")
+        if err["type"] == "missing" and missing is not None:
+            lines.append(f"{path}: {missing}")
+            continue
+        if err["type"] == "value_error" and split is not None and split(loc, msg):
+            lines.extend(msg.split("; "))
+            continue
+        value = given(err) if given else show(err.get("input"))
+        lines.append(f"{path}: value {value}: {msg}{hint(err) if hint else ''}")
+    return lines

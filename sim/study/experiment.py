@@ -40,7 +40,7 @@ from sim.scenario.config import (
     read_yaml,
     with_overrides,
 )
-from sim.scenario.reading import show
+from sim.scenario.reading import show, validation_problems
 from sim.scenario.relative import resolve_all
 from sim.scenario.sections import Finite, FolderName, Seed, Whole
 from sim.study.backends import (
@@ -160,28 +160,23 @@ class Experiment(_Strict):
 
 def _format(exc: ValidationError) -> list[str]:
     """One line per fault; unknown keys list the keys allowed at that place."""
-    lines = []
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
-        path = ".".join(loc) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            model = Arm if loc[:1] == ["arms"] and len(loc) == 3 else Experiment
-            allowed = ", ".join(model.model_fields)
-            lines.append(f"{path}: unknown key (allowed: {allowed})")
-        elif err["type"] == "missing":
-            lines.append(f"{path}: required field is missing")
-        elif err["type"] == "value_error":
-            msg = err["msg"].removeprefix("Value error, ")
-            if loc:  # a field's own check: name the field and the value
-                lines.append(f"{path}: value {show(err.get('input'))}: {msg}")
-            else:
-                lines.extend(msg.split("; "))
-        else:
-            hint = ""
-            if isinstance(err.get("input"), bool) and err["type"] == "string_type":
-                hint = " (YAML reads on/off/yes/no as true/false: quote the name)"
-            lines.append(f"{path}: value {show(err.get('input'))}: {err['msg']}{hint}")
-    return lines
+
+    def allowed(loc: list[str]) -> str:
+        model = Arm if loc[:1] == ["arms"] and len(loc) == 3 else Experiment
+        return ", ".join(model.model_fields)
+
+    def hint(err: dict) -> str:
+        if isinstance(err.get("input"), bool) and err["type"] == "string_type":
+            return " (YAML reads on/off/yes/no as true/false: quote the name)"
+        return ""
+
+    return validation_problems(
+        exc,
+        missing="required field is missing",
+        allowed=allowed,
+        split=lambda loc, msg: not loc,
+        hint=hint,
+    )
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,10 @@ def experiment(tmp_path: Path, text: str = TINY) -> Path:
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (("  online_only: {set:", "  online_only: {sett:"), "arms.online_only.sett: unknown key"),
+        (
+            ("  online_only: {set:", "  online_only: {sett:"),
+            "arms.online_only.sett: value {'coupons.redeemable_in': 'online'}: unknown key",
+        ),
         (("orders_store]", "orders_shop]"), "kpis: value 'orders_shop': unknown KPI"),
         (("replications: 3", "replications: 0"), "replications: value 0"),
         (("base: ", "base: /nowhere"), "base: value '/nowhere"),

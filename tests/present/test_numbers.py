@@ -30,3 +30,11 @@ def test_p_values_have_no_e_notation():
 
 def test_percent_is_signed():
     assert percent(0.1234) == "+12.3%" and percent(-0.05) == "−5.0%"
+
+
+def test_plain_numbers_for_terminal_tables():
+    from sim.present.numbers import plain
+
+    assert plain(1234567.8) == "1,234,568"
+    assert plain(0.012345) == "0.01235"
+    assert plain(float("nan")) == "n/a" and plain(None) == "n/a"

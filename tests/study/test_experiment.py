@@ -62,7 +62,11 @@ def test_base_is_relative_to_the_experiment_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("  b: {set:", "  b: {sett:"), "arms.b.sett: unknown key (allowed: description, set"),
+        (
+            ("  b: {set:", "  b: {sett:"),
+            "arms.b.sett: value {'coupons.redeemable_in': 'online'}: "
+            "unknown key (allowed: description, set",
+        ),
         (("kpis: [revenue, customers]", "kpis: [revenue, revnue]"), "kpis: value 'revnue'"),
         (("replications: 3", "replications: 0"), "replications: value 0"),
         (("base: BASE", "base: nowhere.yaml"), "base: value 'nowhere.yaml': no such scenario"),
@@ -72,7 +76,7 @@ def test_base_is_relative_to_the_experiment_file(tmp_path, monkeypatch):
         (("coupons.redeemable_in: online", "coupons.redeemable_in: nowhere"), "arms.b.set.coupons"),
         (("coupons.redeemable_in: online", "coupons.colour: red"), "arms.b.set.coupons.colour"),
         (("root_seed: 7", "root_seed: 7\nbootstrap_kpis: [orders]"), "must also be listed in kpis"),
-        (("root_seed: 7", "root_seed: 7\nextra: 1"), "extra: unknown key (allowed: name"),
+        (("root_seed: 7", "root_seed: 7\nextra: 1"), "extra: value 1: unknown key (allowed: name"),
         (("  a:", "  on:"), "quote the name"),
     ],
 )

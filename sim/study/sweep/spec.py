@@ -37,7 +37,7 @@ from sim.scenario.config import (
     read_yaml,
     with_overrides,
 )
-from sim.scenario.reading import show
+from sim.scenario.reading import validation_problems
 from sim.scenario.relative import is_relative, resolve
 from sim.scenario.sections import Finite, FolderName, Seed, Whole
 from sim.study.sweep import design as dsg
@@ -126,17 +126,7 @@ class SweepSpec(_Frozen):
 
 
 def _format(exc: ValidationError) -> list[str]:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            lines.append(f"{where}: missing (required)")
-            continue
-        lines.append(f"{where}: value {show(err.get('input'))}: {msg}")
-    return lines
+    return validation_problems(exc, missing="missing (required)")
 
 
 def known_kpis() -> list[str]:
