@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import socket
 import threading
 import time
@@ -73,7 +74,10 @@ def test_jobs_run_on_it(cluster):
 
     job = {"run_id": "r", "config": ScenarioConfig(name="t").to_dict(), "seed": 0}
     job["overrides"] = {"population.size": 100, "horizon_days": 3}
-    (outcome,) = cluster.evaluate([job])
+    # Bounded: once in a full-suite run the result never came back (worker idle, client
+    # waiting); a hang here must fail the test, not stall the suite.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        (outcome,) = pool.submit(lambda: list(cluster.evaluate([job]))).result(timeout=120)
     assert outcome["status"] == "ok"
 
 
