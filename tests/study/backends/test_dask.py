@@ -76,8 +76,11 @@ def test_jobs_run_on_it(cluster):
     job["overrides"] = {"population.size": 100, "horizon_days": 3}
     # Bounded: once in a full-suite run the result never came back (worker idle, client
     # waiting); a hang here must fail the test, not stall the suite.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
         (outcome,) = pool.submit(lambda: list(cluster.evaluate([job]))).result(timeout=120)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     assert outcome["status"] == "ok"
 
 
