@@ -69,18 +69,20 @@ def test_the_workers_serve_no_http_pages(cluster):
 
 
 @pytest.mark.slow
-def test_jobs_run_on_it(cluster):
+def test_jobs_run_on_a_tls_cluster():
+    """A job runs on a fresh TLS cluster of omo's. Its own cluster: in full-suite runs a job
+    on the module's cluster, after the refused-client tests above, never came back."""
     from sim.scenario.config import ScenarioConfig
 
     job = {"run_id": "r", "config": ScenarioConfig(name="t").to_dict(), "seed": 0}
     job["overrides"] = {"population.size": 100, "horizon_days": 3}
-    # Bounded: once in a full-suite run the result never came back (worker idle, client
-    # waiting); a hang here must fail the test, not stall the suite.
-    pool = concurrent.futures.ThreadPoolExecutor(1)
-    try:
-        (outcome,) = pool.submit(lambda: list(cluster.evaluate([job]))).result(timeout=120)
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    with DaskEvaluator(workers=1) as fresh:
+        assert fresh.cluster.scheduler_address.startswith("tls://")
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        try:  # bounded: a hang must fail the test, not stall the suite
+            (outcome,) = pool.submit(lambda: list(fresh.evaluate([job]))).result(timeout=120)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     assert outcome["status"] == "ok"
 
 
