@@ -7,6 +7,7 @@ simulation: :mod:`sim.study.run` does, and hands its result here.
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from dataclasses import dataclass, field
@@ -90,11 +91,13 @@ def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Pat
     return out
 
 
+@functools.cache
 def engine_fingerprint() -> str:
     """SHA-256 (16 hex) of the ``sim`` package source this process imported.
 
-    Recorded in every run's manifest, so a run folder is known to come from this code (and
-    ``omo run`` may reuse it); the same digest as the sweep store's per-run fingerprint.
+    Recorded in every run's manifest and with every pool or sweep run, so a run folder is
+    known to come from this code (and ``omo run`` may reuse it), and results of different
+    simulator code are detected instead of silently mixed. Computed once per process.
     """
     import hashlib
 

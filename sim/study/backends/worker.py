@@ -9,13 +9,13 @@ random number comes from the seed.
 
 from __future__ import annotations
 
-import functools
 import os
 import socket
 import time
 import traceback
-from pathlib import Path
 from typing import Any
+
+from sim.io.runs import engine_fingerprint
 
 #: A run to do: ``run_id`` (unique in one submission), ``config`` (a resolved scenario
 #: dict), optional ``overrides`` (dotted paths applied on the worker), ``seed``, and
@@ -25,26 +25,6 @@ Job = dict[str, Any]
 #: (the daily table or None), ``events`` (the event log or None), ``wall_time_s``,
 #: ``worker`` (host:pid) and ``engine`` (fingerprint of the simulator code that ran it).
 Outcome = dict[str, Any]
-
-
-@functools.cache
-def engine_fingerprint() -> str:
-    """SHA-256 (16 hex) of the ``sim`` package source this process imported.
-
-    Recorded with every run: results computed by different simulator code (edited between
-    an interruption and the resume, or a cluster with stale installs) are detectable
-    instead of silently mixed.
-    """
-    import hashlib
-
-    import sim
-
-    root = Path(sim.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def run_job(job: Job) -> Outcome:
