@@ -4,6 +4,8 @@ The engine cannot compute KPIs itself (they are functions of the event log, a la
 so this subclass adds them: on the horizon's last day each KPI reporter reads the KPIs of
 the log so far (computed once, then cached); on other days they are NaN, so
 ``batch_run(..., data_collection_period=-1)`` returns one row per run with every KPI.
+KPI columns are named ``kpi_<name>``: the daily reporters keep their own names (``customers``
+is the count on that day, ``kpi_customers`` the run's KPI), so neither hides the other.
 
 Example:
     >>> import mesa
@@ -22,6 +24,9 @@ from sim.engine.model import OmnichannelModel
 from sim.measure.kpis import KPIS, compute_kpis
 from sim.scenario.config import ScenarioConfig
 
+KPI_PREFIX = "kpi_"
+"""Prefix of the KPI columns in ``batch_run`` rows."""
+
 
 class MeasuredModel(OmnichannelModel):
     """:class:`OmnichannelModel` whose DataCollector also reports every KPI on the last day."""
@@ -31,7 +36,7 @@ class MeasuredModel(OmnichannelModel):
         self._kpis: dict[str, float] | None = None
         reporters = {**self._reporters()}
         for kpi in KPIS:
-            reporters[kpi.name] = partial(MeasuredModel._kpi, name=kpi.name)
+            reporters[KPI_PREFIX + kpi.name] = partial(MeasuredModel._kpi, name=kpi.name)
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def _kpi(self, name: str) -> Any:
