@@ -201,7 +201,11 @@ class DaskEvaluator(Evaluator):
             )
             futures[fut.key] = (fut, job["run_id"])
         try:
-            for fut in as_completed([f for f, _ in futures.values()]):
+            # Our client's loop, not the process's default client's: a Client that failed to
+            # connect elsewhere in the process can become the default, and waiting on its
+            # loop stalled every later job (seen as a hang of tens of seconds or more).
+            pending = [f for f, _ in futures.values()]
+            for fut in as_completed(pending, loop=self.client.loop):
                 _, run_id = futures.pop(fut.key)
                 try:
                     yield fut.result()

@@ -68,22 +68,35 @@ def test_the_workers_serve_no_http_pages(cluster):
         assert err.value.code == 404
 
 
-@pytest.mark.slow
-def test_jobs_run_on_a_tls_cluster():
-    """A job runs on a fresh TLS cluster of omo's. Its own cluster: in full-suite runs a job
-    on the module's cluster, after the refused-client tests above, never came back."""
+def run_one_job(evaluator: DaskEvaluator, timeout_s: float) -> dict:
+    """One tiny job through ``evaluator``, failing (not hanging) after ``timeout_s``."""
     from sim.scenario.config import ScenarioConfig
 
     job = {"run_id": "r", "config": ScenarioConfig(name="t").to_dict(), "seed": 0}
     job["overrides"] = {"population.size": 100, "horizon_days": 3}
-    with DaskEvaluator(workers=1) as fresh:
-        assert fresh.cluster.scheduler_address.startswith("tls://")
-        pool = concurrent.futures.ThreadPoolExecutor(1)
-        try:  # bounded: a hang must fail the test, not stall the suite
-            (outcome,) = pool.submit(lambda: list(fresh.evaluate([job]))).result(timeout=120)
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-    assert outcome["status"] == "ok"
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:  # bounded: a hang must fail the test, not stall the suite
+        (outcome,) = pool.submit(lambda: list(evaluator.evaluate([job]))).result(timeout=timeout_s)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return outcome
+
+
+@pytest.mark.slow
+def test_jobs_run_on_a_tls_cluster(cluster):
+    assert run_one_job(cluster, timeout_s=120)["status"] == "ok"
+
+
+@pytest.mark.slow
+def test_a_client_that_failed_to_connect_does_not_stall_later_jobs(cluster):
+    """A failed ``Client(...)`` became the process's default client, and results were awaited
+    on its loop: the next job took 30-50 s, or never came back (the hang once seen in full
+    runs). On a running cluster a job takes well under a second; 15 s is a wide margin."""
+    from distributed import Client
+
+    with pytest.raises(TypeError):
+        Client(cluster.cluster.scheduler_address, timeout="5s")  # no TLS: refused
+    assert run_one_job(cluster, timeout_s=15)["status"] == "ok"
 
 
 def silent_server() -> tuple[socket.socket, int]:
