@@ -8,28 +8,27 @@ import pytest
 import yaml
 
 from sim.cli.main import main
+from tests.conftest import BASELINE
+from tests.sweep_specs import write_sweep_spec
 
-BASE = str(Path(__file__).resolve().parents[2] / "configs" / "baseline.yaml")
+BASE = str(BASELINE)
+
+
+SPEC = {
+    "set": {"population.size": 800, "horizon_days": 45},
+    "parameters": {
+        "coupons.value": {"levels": [5, 40]},
+        "coupons.redeemable_in": {"levels": ["online", "everywhere"]},
+    },
+    "design": {"kind": "grid"},
+    "replications": 1,
+    "root_seed": 3,
+    "kpis": ["revenue", "coupon_cost"],
+}
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:
-    spec = {
-        "name": "t",
-        "base": BASE,
-        "set": {"population.size": 800, "horizon_days": 45},
-        "parameters": {
-            "coupons.value": {"levels": [5, 40]},
-            "coupons.redeemable_in": {"levels": ["online", "everywhere"]},
-        },
-        "design": {"kind": "grid"},
-        "replications": 1,
-        "root_seed": 3,
-        "kpis": ["revenue", "coupon_cost"],
-    }
-    spec.update(changes)
-    path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return write_sweep_spec(tmp_path, SPEC, **changes)
 
 
 @pytest.mark.parametrize(

@@ -11,32 +11,26 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from sim.study import results
 from sim.study.sweep import load_sweep, run_sweep
+from tests.sweep_specs import write_sweep_spec
 
-BASE = str(Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml")
+SPEC = {
+    "set": {"population.size": 1000, "horizon_days": 60},
+    "parameters": {
+        "content.channels.livestream.daily_budget": {"lower": 0, "upper": 50000},
+        "stores.count": {"lower": 50, "upper": 400, "integer": True},
+    },
+    "design": {"kind": "lhs", "samples": 4},
+    "replications": 2,
+    "root_seed": 11,
+    "kpis": ["revenue", "customers", "store_visits", "omnichannel_customer_share"],
+}
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:
-    spec = {
-        "name": "t",
-        "base": BASE,
-        "set": {"population.size": 1000, "horizon_days": 60},
-        "parameters": {
-            "content.channels.livestream.daily_budget": {"lower": 0, "upper": 50000},
-            "stores.count": {"lower": 50, "upper": 400, "integer": True},
-        },
-        "design": {"kind": "lhs", "samples": 4},
-        "replications": 2,
-        "root_seed": 11,
-        "kpis": ["revenue", "customers", "store_visits", "omnichannel_customer_share"],
-    }
-    spec.update(changes)
-    path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return write_sweep_spec(tmp_path, SPEC, **changes)
 
 
 @pytest.mark.slow

@@ -6,33 +6,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from sim.scenario.config import ConfigError
 from sim.study.sweep import design as dsg
 from sim.study.sweep.spec import load_sweep
+from tests.sweep_specs import write_sweep_spec
 
-BASE = str(Path(__file__).resolve().parents[3] / "configs" / "baseline.yaml")
+SPEC = {
+    "set": {"population.size": 1000, "horizon_days": 60},
+    "parameters": {
+        "coupons.value": {"lower": 5, "upper": 40},
+        "coupons.redeemable_in": {"levels": ["online", "store", "everywhere"]},
+    },
+    "design": {"kind": "lhs", "samples": 6},
+    "replications": 2,
+    "root_seed": 7,
+    "kpis": ["revenue", "customers"],
+}
 
 
 def write_spec(tmp_path: Path, **changes) -> Path:
-    spec = {
-        "name": "t",
-        "base": BASE,
-        "set": {"population.size": 1000, "horizon_days": 60},
-        "parameters": {
-            "coupons.value": {"lower": 5, "upper": 40},
-            "coupons.redeemable_in": {"levels": ["online", "store", "everywhere"]},
-        },
-        "design": {"kind": "lhs", "samples": 6},
-        "replications": 2,
-        "root_seed": 7,
-        "kpis": ["revenue", "customers"],
-    }
-    spec.update(changes)
-    path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+    return write_sweep_spec(tmp_path, SPEC, **changes)
 
 
 REAL = dsg.RealParameter("a", 0.0, 10.0)

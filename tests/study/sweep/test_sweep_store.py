@@ -19,29 +19,26 @@ from sim.scenario.config import ConfigError
 from sim.study import results
 from sim.study.sweep import load_sweep, run_sweep
 from sim.study.sweep.store import SweepStore
+from tests.sweep_specs import write_sweep_spec
 
 ROOT = Path(__file__).resolve().parents[3]
-BASE = str(ROOT / "configs" / "baseline.yaml")
 
 
-def write_spec(tmp_path: Path, name: str = "sweep.yaml", **changes) -> Path:
-    spec = {
-        "name": "t",
-        "base": BASE,
-        "set": {"population.size": 1000, "horizon_days": 60},
-        "parameters": {
-            "coupons.value": {"lower": 5, "upper": 40},
-            "coupons.redeemable_in": {"levels": ["online", "store", "everywhere"]},
-        },
-        "design": {"kind": "lhs", "samples": 4},
-        "replications": 2,
-        "root_seed": 7,
-        "kpis": ["revenue", "customers", "repurchase_rate_members"],
-    }
-    spec.update(changes)
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return path
+SPEC = {
+    "set": {"population.size": 1000, "horizon_days": 60},
+    "parameters": {
+        "coupons.value": {"lower": 5, "upper": 40},
+        "coupons.redeemable_in": {"levels": ["online", "store", "everywhere"]},
+    },
+    "design": {"kind": "lhs", "samples": 4},
+    "replications": 2,
+    "root_seed": 7,
+    "kpis": ["revenue", "customers", "repurchase_rate_members"],
+}
+
+
+def write_spec(tmp_path: Path, filename: str = "sweep.yaml", **changes) -> Path:
+    return write_sweep_spec(tmp_path, SPEC, filename, **changes)
 
 
 def test_sweep_writes_store_and_resume_is_a_no_op(tmp_path):
@@ -73,7 +70,7 @@ def test_a_different_design_in_the_same_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     run_sweep(load_sweep(write_spec(tmp_path, replications=1)), out, workers=1, progress=False)
     before = sorted(p.name for p in (out / "parts").iterdir())
-    other = load_sweep(write_spec(tmp_path, name="other.yaml", replications=3))
+    other = load_sweep(write_spec(tmp_path, filename="other.yaml", replications=3))
     with pytest.raises(ConfigError, match="holds a different sweep.*replications"):
         run_sweep(other, out, workers=1, progress=False)
     assert sorted(p.name for p in (out / "parts").iterdir()) == before
