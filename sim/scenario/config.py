@@ -18,6 +18,14 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from sim.scenario.market import (  # noqa: F401  (re-exported: the market's building blocks)
+    Calendar,
+    Competition,
+    Competitor,
+    Peak,
+    Prices,
+    Promotion,
+)
 from sim.scenario.reading import InputError, load_text, read_text, show, validation_problems
 from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's building blocks)
     CONTENT_CHANNELS,
@@ -42,14 +50,6 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
     Stores,
     Whole,
     _Frozen,
-)
-from sim.scenario.market import (  # noqa: F401  (re-exported: the market's building blocks)
-    Calendar,
-    Competition,
-    Competitor,
-    Peak,
-    Prices,
-    Promotion,
 )
 
 #: What a schedule may not change: the population, the network and the store footprint.

@@ -74,9 +74,9 @@ class Calendar(_Frozen):
     """The retail calendar: day 0's date and how the propensity to shop moves with it.
 
     Demand multiplies every consumer's propensity to shop (app sessions, store trips, the
-    need to rebuy): ``weekday x month x`` each peak in force. Flat by default. A scenario may
-    give the section as the path of a shared calendar file (``calendar: calendars/china_retail.yaml``,
-    relative to the scenario file) holding this mapping.
+    need to rebuy): ``weekday x month x`` each peak in force. Flat by default. A scenario
+    may give the section as the path of a shared calendar file
+    (``calendar: calendars/china_retail.yaml``, relative to the scenario file).
     """
 
     start_date: dt.date = Field(dt.date(2026, 1, 1), description="The date of day 0 (YYYY-MM-DD).")

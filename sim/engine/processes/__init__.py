@@ -15,9 +15,9 @@ from sim.engine.context import DayContext
 from sim.engine.processes import (
     app,
     checkout,
+    competition,
     content,
     costs,
-    competition,
     coupons,
     interest,
     market,
