@@ -14,7 +14,7 @@ from sim.scenario.market import Calendar, Peak, parse_date
 
 def date_of(calendar: Calendar, day: int) -> dt.date:
     """The date of run day ``day`` (day 0 is ``calendar.start_date``)."""
-    return calendar.start_date + dt.timedelta(days=day)
+    return dt.date.fromisoformat(calendar.start_date) + dt.timedelta(days=day)
 
 
 def _starts(peak: Peak, when: dt.date) -> list[dt.date]:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from sim.scenario.sections import Count, Finite, NonNegative, Positive, Whole, _Frozen
 
@@ -22,7 +22,21 @@ Lift = Annotated[float, Field(**_NUMBER_BOUNDS)]
 Depth = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
 
 _DATE = re.compile(r"(?:(\d{4})-)?(\d{2})-(\d{2})")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _date_text(value: object) -> object:
+    """YAML reads an unquoted 2026-11-11 as a date: keep it as the text it was."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _full_date(value: str) -> str:
+    year, _, _ = parse_date(value)
+    if year is None:
+        raise ValueError("a full date, YYYY-MM-DD")
+    return value
+
+
+DateText = Annotated[str, BeforeValidator(_date_text)]
 
 
 def parse_date(text: str) -> tuple[int | None, int, int]:
@@ -47,7 +61,7 @@ class Peak(_Frozen):
     """
 
     name: str = Field("peak", description="What the peak is called (for the reader).")
-    date: str = Field(
+    date: DateText = Field(
         description="First day of the peak: MM-DD every year (11-11) or YYYY-MM-DD once "
         "(2027-02-06, for a lunar holiday)."
     )
@@ -79,7 +93,7 @@ class Calendar(_Frozen):
     (``calendar: calendars/china_retail.yaml``, relative to the scenario file).
     """
 
-    start_date: dt.date = Field(dt.date(2026, 1, 1), description="The date of day 0 (YYYY-MM-DD).")
+    start_date: DateText = Field("2026-01-01", description="The date of day 0 (YYYY-MM-DD).")
     weekday: list[Annotated[NonNegative, Field(le=10.0)]] = Field(
         default_factory=lambda: [1.0] * 7,
         min_length=7,
@@ -97,6 +111,11 @@ class Calendar(_Frozen):
         description="Festivals and holidays: [{name: double_11, date: 11-11, lift: 1.5, "
         "days_before: 10, before: 0.3, days_after: 7, after: -0.3}].",
     )
+
+    @model_validator(mode="after")
+    def _start_is_a_date(self) -> Calendar:
+        _full_date(self.start_date)
+        return self
 
 
 class Promotion(_Frozen):
@@ -186,9 +205,6 @@ class Competition(_Frozen):
         2.0,
         description="Utility of the brand to someone already in its app or store about to "
         "buy (a rival must be much preferred to steal the sale).",
-    )
-    unaware: Annotated[Finite, Field(ge=-10.0, le=10.0)] = Field(
-        -2.0, description="Utility of the brand to a consumer who has never been touched by it."
     )
     interest_weight: Annotated[Finite, Field(ge=0.0, le=10.0)] = Field(
         1.0, description="Utility per unit of the brand's interest (1 - e^-interest)."
