@@ -93,6 +93,8 @@ class DayContext:
         scale: market consumers per simulated consumer (money in market units).
         calendar_offset: added to the day to find its date and promotions (negative while
             living the days before day 0, see :mod:`sim.engine.history`).
+        opening: the scenario as it stood on day 0 (the market the brand's flow is
+            calibrated in; competition measures departures from it).
     """
 
     config: ScenarioConfig
@@ -112,6 +114,7 @@ class DayContext:
     installed: set[str] = field(default_factory=set)
     on_exit: Callable[[np.ndarray], None] | None = None
     calendar_offset: int = 0
+    opening: ScenarioConfig | None = None
     rows: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +157,7 @@ class DayContext:
             log=EventLog(),
             tally=DayTally(),
             scale=scale,
+            opening=config,
         )
 
     def change_policy(self, config: ScenarioConfig) -> None:

@@ -390,8 +390,7 @@ KPIS: tuple[KPI, ...] = (
     ),
     KPI(
         "market_share",
-        "Brand orders / category purchases (brand orders and rivals' purchases); 1 without "
-        "rivals.",
+        "Brand orders / category purchases (brand orders and rivals' purchases); 1 without rivals.",
         "market",
         "share",
     ),

@@ -189,22 +189,19 @@ class Competition(_Frozen):
     """How consumers choose between the brand and its competitors (read with ``competitors``).
 
     Consumers have category needs (purchase occasions). The brand's own flow (app sessions,
-    store visits, repeat needs) makes its opportunities; a competitor may steal a brand
-    attempt by relative preference, and occasions the brand did not take go to a competitor.
+    store visits, repeat needs) makes its opportunities, calibrated in the market as it stands
+    on day 0; when rivals become more attractive than that (a deal, a media push, a lower
+    price, a new rival) or the brand less so (a dearer price), rivals steal the difference in
+    preference share from the brand's attempts. Needs the brand did not meet go to a rival.
     Preference is a logit utility; the defaults are assumptions.
     """
 
     occasions_per_month: Annotated[NonNegative, Field(le=60.0)] = Field(
-        1.0, description="Category purchase occasions per consumer per month."
+        0.5, description="Category purchase occasions per consumer per month (assumption)."
     )
     by_segment: dict[str, Annotated[NonNegative, Field(le=60.0)]] = Field(
         default_factory=dict,
         description="Occasions per month for named segments (others: occasions_per_month).",
-    )
-    at_hand: Annotated[Finite, Field(ge=-10.0, le=10.0)] = Field(
-        2.0,
-        description="Utility of the brand to someone already in its app or store about to "
-        "buy (a rival must be much preferred to steal the sale).",
     )
     interest_weight: Annotated[Finite, Field(ge=0.0, le=10.0)] = Field(
         1.0, description="Utility per unit of the brand's interest (1 - e^-interest)."

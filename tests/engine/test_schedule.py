@@ -23,6 +23,8 @@ from tests.conftest import make_config
 D = 20
 HORIZON = 45
 RIVAL = "competitors.rival"  # the rival both runs have, for the competitors.<name> keys
+#: The rival's deal over the whole run, so rival levers have sales to steal.
+DEAL = [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]
 
 #: Changes big enough to show within HORIZON - D days at this population.
 SPECIAL: dict[str, Any] = {
@@ -52,7 +54,7 @@ SPECIAL: dict[str, Any] = {
     "prices.online": 2.0,
     "prices.store": 2.0,
     "competitors": {"rival": {"appeal": 1.0}},
-    f"{RIVAL}.promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}],
+    f"{RIVAL}.promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.9}],
     f"{RIVAL}.price": 3.0,
     f"{RIVAL}.appeal": -3.0,
     f"{RIVAL}.media_pressure": 1e7,
@@ -73,7 +75,7 @@ CONTEXT: dict[str, dict[str, Any]] = {
 }
 #: Rival-brand levers act only where there is a rival: give both runs one.
 for _path in ("competition", RIVAL):
-    CONTEXT[_path] = {"competitors": {"rival": {"appeal": 3.0, "media_pressure": 1e5}}}
+    CONTEXT[_path] = {"competitors": {"rival": {"media_pressure": 1e5, "promotions": DEAL}}}
 
 
 def _context(path: str) -> dict[str, Any]:

@@ -3,13 +3,21 @@
 Design (how competition coexists with the brand's own purchase flow):
 
 * The brand's flow is unchanged and makes its opportunities: a prospect ordering in an app
-  session, a store visitor buying, a customer's need to rebuy turning into a mission.
-* :func:`contest` runs just before checkout. Each of the day's brand attempts is an
-  occasion the brand is about to win; a rival steals it with its share of a logit over the
-  brand's utility (``competition.at_hand`` for being already in its app or store, interest,
-  loyalty as a customer and member, store convenience, its price today) and each rival's
-  (appeal, media pressure, its price after promotions). A stolen attempt is a
-  ``competitor_purchase`` row with the brand's channel; the need (a mission) is spent.
+  session, a store visitor buying, a customer's need to rebuy turning into a mission. Its
+  rates are calibrated in a market with rivals in it: the market as it stands on day 0
+  (``ctx.opening``: the rivals then named, at their list prices, no deals; the brand at the
+  basket price).
+* :func:`contest` runs just before checkout. For each of the day's brand attempts it
+  compares the rivals' logit preference share today with their share in the day-0 market,
+  for this consumer: the brand's utility (interest, loyalty as a customer and member, store
+  or delivery convenience, its price today) against each rival's (appeal, media pressure,
+  its price after promotions). When rivals are more attractive than on day 0 (a coupon
+  blitz, a media push, a new rival) the extra share ``(s_now - s_day0) / (1 - s_day0)`` of
+  the brand's attempts is stolen: a ``competitor_purchase`` row with the brand's channel, and
+  the need (a mission) is spent. When the brand is the more attractive one (its own
+  promotion), nothing is stolen; its gain comes through its buy odds
+  (:mod:`sim.engine.prices`). So a market that does not change leaves the brand's sales
+  exactly as calibrated, and a loyal member, whose share barely moves, is hard to steal.
 * Consumers also have category needs of their own: a clock per consumer ticks to the next
   occasion (gaps of mean ``30 / occasions_per_month`` days, shortened on busy calendar days).
   Any purchase (the brand's or a rival's) meets the need and restarts the clock. When the
@@ -37,37 +45,74 @@ from sim.log.eventlog import Channel, Event
 GAP_SHAPE = 4.0
 
 
-def rival_utility(ctx: DayContext, who: np.ndarray) -> np.ndarray:
-    """Each rival's utility to each of ``who``: rows are consumers, columns rivals."""
-    comp, prices = ctx.config.competition, ctx.config.prices
-    rivals = list(ctx.config.competitors.values())
-    base = np.array(
+def _rival_base(ctx: DayContext, rivals) -> np.ndarray:
+    """Each rival's utility before price: appeal and media pressure."""
+    comp = ctx.config.competition
+    return np.array(
         [r.appeal + comp.media_weight * np.log1p(r.media_pressure / comp.media_reference)
          for r in rivals]
     )  # fmt: skip
-    sensitivity = prices.elasticity * ctx.traits.price_sensitivity[who].astype(np.float64)
+
+
+def rival_utility(ctx: DayContext, who: np.ndarray) -> np.ndarray:
+    """Each rival's utility to each of ``who`` today: rows are consumers, columns rivals."""
+    base = _rival_base(ctx, ctx.config.competitors.values())
+    sensitivity = ctx.config.prices.elasticity * ctx.traits.price_sensitivity[who].astype(
+        np.float64
+    )
     return base[None, :] - sensitivity[:, None] * np.log(ctx.today.rival_price)[None, :]
 
 
-def brand_utility(ctx: DayContext, who: np.ndarray, in_store: np.ndarray) -> np.ndarray:
-    """The brand's utility to ``who`` about to buy it online or in store."""
+def opening_utility(ctx: DayContext, who: np.ndarray) -> np.ndarray:
+    """The day-0 rivals' utilities as they stood then (list prices, no deals); no column
+    when there were none."""
+    opening = ctx.opening.competitors if ctx.opening is not None else {}
+    if not opening:
+        return np.empty((len(who), 0))
+    base = _rival_base(ctx, opening.values())
+    price = np.log([r.price for r in opening.values()])
+    sensitivity = ctx.config.prices.elasticity * ctx.traits.price_sensitivity[who].astype(
+        np.float64
+    )
+    return base[None, :] - sensitivity[:, None] * price[None, :]
+
+
+def brand_utility(ctx: DayContext, who: np.ndarray, in_store: bool, price: float) -> np.ndarray:
+    """The brand's utility to ``who`` about to buy it online or in store at ``price``."""
     comp, s = ctx.config.competition, ctx.state
     interest = 1.0 - np.exp(-s.interest[who].astype(np.float64))
-    convenience = np.where(
-        in_store,
-        ctx.policy.visit_access[who],
-        ctx.traits.online_propensity[who] * ctx.policy.delivery_factor[ctx.traits.city_tier[who]],
-    )
-    price = np.where(in_store, paid_price(ctx, STORE), paid_price(ctx, ONLINE))
+    if in_store:
+        convenience = ctx.policy.visit_access[who].astype(np.float64)
+    else:
+        tier = ctx.traits.city_tier[who]
+        convenience = ctx.traits.online_propensity[who] * ctx.policy.delivery_factor[tier]
     sensitivity = ctx.config.prices.elasticity * ctx.traits.price_sensitivity[who]
     return (
-        comp.at_hand
-        + comp.interest_weight * interest
+        comp.interest_weight * interest
         + comp.customer_loyalty * (s.purchases[who] > 0)
         + comp.member_loyalty * s.member[who]
         + comp.convenience_weight * convenience
         - sensitivity * np.log(price)
     )
+
+
+def _rival_share(brand: np.ndarray, rivals: np.ndarray) -> np.ndarray:
+    """The rivals' logit share against the brand, per row (0 with no rivals)."""
+    if rivals.shape[1] == 0:
+        return np.zeros(len(brand))
+    top = np.maximum(rivals.max(axis=1), brand)
+    pull = np.exp(rivals - top[:, None]).sum(axis=1)
+    return pull / (pull + np.exp(brand - top))
+
+
+def steal_chance(ctx: DayContext, who: np.ndarray, in_store: bool) -> np.ndarray:
+    """Chance a rival takes each of ``who``'s brand attempts: the rivals' share gained since
+    day 0, as a share of what the brand held then (0 when rivals are no more attractive)."""
+    channel = STORE if in_store else ONLINE
+    now = _rival_share(brand_utility(ctx, who, in_store, paid_price(ctx, channel)),
+                       rival_utility(ctx, who))  # fmt: skip
+    then = _rival_share(brand_utility(ctx, who, in_store, 1.0), opening_utility(ctx, who))
+    return np.clip((now - then) / (1.0 - then), 0.0, 1.0)
 
 
 def _pick_rival(utility: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -98,17 +143,14 @@ def contest(ctx: DayContext, day: int) -> None:
         if len(attempts) == 0:
             kept.append(attempts)
             continue
-        rivals = rival_utility(ctx, attempts)
-        brand = brand_utility(ctx, attempts, np.full(len(attempts), in_store))
-        top = np.maximum(rivals.max(axis=1), brand)
-        pull = np.exp(rivals - top[:, None]).sum(axis=1)
-        p_steal = pull / (pull + np.exp(brand - top))
+        p_steal = steal_chance(ctx, attempts, in_store)
         steal = draws.bernoulli(attempts, p_steal, f"steal:{label}")
         who = attempts[steal]
         kept.append(attempts[~steal])
         if len(who) == 0:
             continue
-        rival = _pick_rival(rivals[steal], draws.uniform(who, f"rival:{label}"))
+        rivals = rival_utility(ctx, who)
+        rival = _pick_rival(rivals, draws.uniform(who, f"rival:{label}"))
         channel = Channel.store if in_store else Channel.online
         ctx.log.add(
             day,

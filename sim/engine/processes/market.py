@@ -35,5 +35,8 @@ def open_day(ctx: DayContext, day: int) -> None:
     today.list_price = np.array([cfg.prices.online, cfg.prices.store * (1.0 + premium)])
     today.promo_depth = depth_in_force(cfg.promotions, dated)
     today.rival_price = np.array(
-        [c.price * (1.0 - depth_in_force(c.promotions, dated)[0]) for c in cfg.competitors.values()]
+        [
+            c.price * (1.0 - depth_in_force(c.promotions, dated).max())
+            for c in cfg.competitors.values()
+        ]
     )
