@@ -1,8 +1,9 @@
 """Profit and loss of a run, from the event log alone.
 
 Revenue is the value of purchased orders at list price; coupon discounts are the face value
-of redeemed coupons, promotion discounts the price cuts of ``promotion_discount`` rows; every other cost is a ``cost`` row booked by the engine at the end of
-each day (see the accounts table in :mod:`sim.log.columns`). So a P&L needs no scenario:
+of redeemed coupons, promotion discounts the price cuts of ``promotion_discount`` rows; every
+other cost is a ``cost`` row booked by the engine at the end of each day (see the accounts
+table in :mod:`sim.log.columns`). So a P&L needs no scenario:
 ``profit = net revenue - cost of goods - fulfilment - stores - marketing - integration``.
 
 All amounts here are in the log's money (the sample's); callers multiply by the market
