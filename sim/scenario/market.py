@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from sim.scenario.sections import Count, Finite, NonNegative, Positive, Whole, _Frozen
 
@@ -36,7 +36,15 @@ def _full_date(value: str) -> str:
     return value
 
 
-DateText = Annotated[str, BeforeValidator(_date_text)]
+def _any_date(value: str) -> str:
+    parse_date(value)
+    return value
+
+
+#: A date every year (MM-DD) or once (YYYY-MM-DD).
+DateText = Annotated[str, BeforeValidator(_date_text), AfterValidator(_any_date)]
+#: A full date (YYYY-MM-DD).
+FullDate = Annotated[str, BeforeValidator(_date_text), AfterValidator(_full_date)]
 
 
 def parse_date(text: str) -> tuple[int | None, int, int]:
@@ -78,11 +86,6 @@ class Peak(_Frozen):
     )
     after: Lift = Field(0.0, description="Demand change after the peak (the hangover: < 0).")
 
-    @model_validator(mode="after")
-    def _date_is_valid(self) -> Peak:
-        parse_date(self.date)
-        return self
-
 
 class Calendar(_Frozen):
     """The retail calendar: day 0's date and how the propensity to shop moves with it.
@@ -93,7 +96,7 @@ class Calendar(_Frozen):
     (``calendar: calendars/china_retail.yaml``, relative to the scenario file).
     """
 
-    start_date: DateText = Field("2026-01-01", description="The date of day 0 (YYYY-MM-DD).")
+    start_date: FullDate = Field("2026-01-01", description="The date of day 0 (YYYY-MM-DD).")
     weekday: list[Annotated[NonNegative, Field(le=10.0)]] = Field(
         default_factory=lambda: [1.0] * 7,
         min_length=7,
@@ -111,11 +114,6 @@ class Calendar(_Frozen):
         description="Festivals and holidays: [{name: double_11, date: 11-11, lift: 1.5, "
         "days_before: 10, before: 0.3, days_after: 7, after: -0.3}].",
     )
-
-    @model_validator(mode="after")
-    def _start_is_a_date(self) -> Calendar:
-        _full_date(self.start_date)
-        return self
 
 
 class Promotion(_Frozen):
