@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from sim.scenario.sections import Count, Finite, NonNegative, Positive, Whole, _Frozen
 
@@ -197,10 +197,19 @@ class Competition(_Frozen):
     occasions_per_month: Annotated[NonNegative, Field(le=60.0)] = Field(
         0.5, description="Category purchase occasions per consumer per month (assumption)."
     )
-    by_segment: dict[str, Annotated[NonNegative, Field(le=60.0)]] = Field(
+    by_segment: dict[str, float] = Field(
         default_factory=dict,
         description="Occasions per month for named segments (others: occasions_per_month).",
     )
+
+    @field_validator("by_segment")
+    @classmethod
+    def _rates_in_range(cls, rates: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in rates.items() if not 0.0 <= v <= 60.0}
+        if bad:
+            raise ValueError(f"occasions per month must be 0..60, got {bad}")
+        return rates
+
     interest_weight: Annotated[Finite, Field(ge=0.0, le=10.0)] = Field(
         1.0, description="Utility per unit of the brand's interest (1 - e^-interest)."
     )
