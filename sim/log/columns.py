@@ -100,7 +100,7 @@ COLUMNS: tuple[Column, ...] = (
         pa.int16(),
         -1,
         "Of a competitor purchase: the rival that won, by its position in the scenario's "
-        "`competitors` (0 = the first named).",
+        "`competitors` in force that day (0 = the first named); -1 on every other row.",
     ),
 )
 
