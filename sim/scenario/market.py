@@ -15,11 +15,10 @@ from pydantic import AfterValidator, BeforeValidator, Field, field_validator, mo
 
 from sim.scenario.sections import Count, Finite, NonNegative, Positive, Whole, _Frozen
 
-_NUMBER_BOUNDS = {"ge": -1.0, "allow_inf_nan": False}
 #: A change in demand as a share: -1 (nobody shops) upwards; 0.5 = half as much again.
-Lift = Annotated[float, Field(**_NUMBER_BOUNDS)]
+Lift = Annotated[Finite, Field(ge=-1.0)]
 #: A discount as a share of the list price (0.2 = 20% off); a whole price off is refused.
-Depth = Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
+Depth = Annotated[Finite, Field(ge=0.0, lt=1.0)]
 
 _DATE = re.compile(r"(?:(\d{4})-)?(\d{2})-(\d{2})")
 
@@ -201,6 +200,13 @@ class Competition(_Frozen):
         default_factory=dict,
         description="Occasions per month for named segments (others: occasions_per_month).",
     )
+
+    @field_validator("by_segment", mode="before")
+    @classmethod
+    def _rates_are_numbers(cls, rates: object) -> object:
+        if isinstance(rates, dict) and any(isinstance(v, bool) for v in rates.values()):
+            raise ValueError("occasions per month must be numbers, not true/false")
+        return rates
 
     @field_validator("by_segment")
     @classmethod
