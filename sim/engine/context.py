@@ -44,6 +44,14 @@ class Today:
         media_spend: content spend per channel today (sample money).
         online_orders_by_tier: online orders placed today, per city tier.
         touched: consumers touched today, one array per touch (with repeats).
+        demand: today's propensity to shop from the retail calendar (1: a flat day); every
+            shopping rate (app sessions, store trips, the need to rebuy) is multiplied by it.
+        list_price: today's list price index per purchase channel (online, store).
+        promo_depth: today's promotional cut per purchase channel (0: none).
+        rival_price: each competitor's price index today, its promotions taken off.
+        price_premium: value of today's orders above the basket at index 1 (sample money),
+            so the cost of goods follows the goods, not the price charged.
+        rival_buyers: consumers who bought from a competitor today (a stolen sale).
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -54,6 +62,12 @@ class Today:
     media_spend: dict[str, float] = field(default_factory=dict)
     online_orders_by_tier: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))
     touched: list[np.ndarray] = field(default_factory=list)
+    demand: float = 1.0
+    list_price: np.ndarray = field(default_factory=lambda: np.ones(2))
+    promo_depth: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    rival_price: np.ndarray = field(default_factory=lambda: np.empty(0))
+    price_premium: float = 0.0
+    rival_buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass
@@ -77,6 +91,10 @@ class DayContext:
         installed: integration levers already set up (their one-off cost is paid).
         on_exit: told which seats turned over (the model gives newcomers their agents).
         scale: market consumers per simulated consumer (money in market units).
+        calendar_offset: added to the day to find its date and promotions (negative while
+            living the days before day 0, see :mod:`sim.engine.history`).
+        opening: the scenario as it stood on day 0 (the market the brand's flow is
+            calibrated in; competition measures departures from it).
     """
 
     config: ScenarioConfig
@@ -95,6 +113,8 @@ class DayContext:
     today: Today = field(default_factory=Today)
     installed: set[str] = field(default_factory=set)
     on_exit: Callable[[np.ndarray], None] | None = None
+    calendar_offset: int = 0
+    opening: ScenarioConfig | None = None
     rows: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +157,7 @@ class DayContext:
             log=EventLog(),
             tally=DayTally(),
             scale=scale,
+            opening=config,
         )
 
     def change_policy(self, config: ScenarioConfig) -> None:

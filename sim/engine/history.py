@@ -33,12 +33,14 @@ def live_before_day_0(ctx: DayContext, days: int, processes) -> None:
     real_log, real_streams, config = ctx.log, ctx.streams, ctx.config
     ctx.log, ctx.streams = EventLog(), Streams(burn_in_seed(real_streams.seed))
     ctx.config = config.model_copy(update={"horizon_days": days + 1})
+    ctx.calendar_offset = -days  # burn-in day k is k - days on the run's calendar
     for day in range(days):
         ctx.start_day()
         for process in processes:
             process(ctx, day)
         ctx.inventory.end_of_day(day, ctx.today.stock_demand)
     ctx.log, ctx.streams, ctx.config = real_log, real_streams, config
+    ctx.calendar_offset = 0
     _shift_clock(ctx, days)
     ctx.start_day()
     known = np.flatnonzero(ctx.state.aware)
@@ -49,7 +51,7 @@ def live_before_day_0(ctx: DayContext, days: int, processes) -> None:
 def _shift_clock(ctx: DayContext, days: int) -> None:
     """Day numbers in the state are the burn-in's: move them to the run's clock."""
     s = ctx.state
-    for planned in (s.planned_visit_day, s.coupon_expiry):
+    for planned in (s.planned_visit_day, s.coupon_expiry, s.stocked_until, s.next_occasion):
         future = planned >= days
         planned[future] -= days
         planned[~future] = NEVER

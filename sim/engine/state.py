@@ -54,6 +54,8 @@ class ConsumerState:
     shares: np.ndarray = field(init=False)
     touches: np.ndarray = field(init=False)
     online_orders: np.ndarray = field(init=False)
+    stocked_until: np.ndarray = field(init=False)
+    next_occasion: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.size
@@ -77,6 +79,8 @@ class ConsumerState:
         self.shares = np.zeros(n, np.int32)
         self.touches = np.zeros(n, np.int32)
         self.online_orders = np.zeros(n, np.int32)
+        self.stocked_until = np.full(n, NEVER, np.int32)  # stocked up in a sale until this day
+        self.next_occasion = np.full(n, NEVER, np.int32)  # next category need (competition)
 
     def reset(self, rows: np.ndarray) -> None:
         """Consumers ``rows`` start afresh, as on day 0 (a newcomer in a seat that was left)."""

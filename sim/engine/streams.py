@@ -42,6 +42,7 @@ class Source(IntEnum):
     membership = 12
     retention = 13
     market = 14
+    competition = 15
 
 
 class Streams:

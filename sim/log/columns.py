@@ -94,6 +94,14 @@ COLUMNS: tuple[Column, ...] = (
         -1,
         "Of a cost row: what the money paid for (see the accounts table).",
     ),
+    Column(
+        "competitor",
+        np.int16,
+        pa.int16(),
+        -1,
+        "Of a competitor purchase: the rival that won, by its position in the scenario's "
+        "`competitors` in force that day (0 = the first named); -1 on every other row.",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -134,6 +142,19 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "Left the market; a newcomer (a new `consumer` id) takes the seat from the next row on.",
         False,
     ),
+    (
+        "promotion_discount",
+        "A promotional price cut on a purchase (row after its `purchase_attempt`): `value` is "
+        "the amount off the list price.",
+        False,
+    ),
+    (
+        "competitor_purchase",
+        "Bought the category from a rival (`competitor`) instead of the brand: `channel` is set "
+        "when the rival stole a sale the brand was about to make there, unset for a need the "
+        "brand never had a chance at; `value`: the rival's order value.",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])
@@ -156,7 +177,11 @@ TOUCHPOINTS: tuple[str, ...] = tuple(name for name, _, touch in EVENTS if touch)
 
 #: What a ``cost`` row paid for, in code order (integration levers as in ``costs.levers``).
 ACCOUNTS: tuple[tuple[str, str], ...] = (
-    ("cost_of_goods", "Goods sold: (1 - gross margin) x net revenue."),
+    (
+        "cost_of_goods",
+        "Goods sold: (1 - gross margin) x (revenue less coupon discounts), at basket prices: a "
+        "promotional cut or a dearer list price does not change what the goods cost.",
+    ),
     ("fulfilment", "Delivering online orders (per order, by city tier)."),
     ("store_fixed", "Running the stores (per store and day)."),
     ("store_visits", "Serving store visitors (per visit)."),

@@ -32,6 +32,7 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
+from sim.measure.market import market_kpis
 from sim.measure.money import PNL_LINES, media_spend, pnl
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 
@@ -57,7 +58,7 @@ __all__ = [
 ]
 
 
-GROUPS = ("report", "funnel", "orders", "coupons", "content", "membership", "money")
+GROUPS = ("report", "funnel", "orders", "coupons", "content", "membership", "market", "money")
 UNITS = ("share", "ratio", "count", "money", "days", "touchpoints")
 
 
@@ -255,6 +256,7 @@ def compute_kpis(
     }
     out.update(funnel_kpis(frame, len(consumers), daily, media_spend(events)))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
+    out.update(market_kpis(frame, events))
     money = pnl(events, horizon_days)
     out.update(money)
     out["integration_share_of_revenue"] = ratio(money["integration_spend"], money["net_revenue"])
@@ -385,6 +387,33 @@ KPIS: tuple[KPI, ...] = (
         "there) that were abandoned; NaN if none was refused.",
         "coupons",
         "share",
+    ),
+    KPI(
+        "market_share",
+        "Brand orders / category purchases (brand orders and rivals' purchases); 1 without rivals.",
+        "market",
+        "share",
+    ),
+    KPI("value_share", "Brand revenue / category spend (brand and rivals).", "market", "share"),
+    KPI(
+        "share_of_wallet",
+        "Of the category purchases of the brand's customers, the share made with the brand.",
+        "market",
+        "share",
+    ),
+    KPI(
+        "switching_rate",
+        "Share of a consumer's category purchases (after their first in the log) made with a "
+        "different firm than the one before.",
+        "market",
+        "share",
+    ),
+    KPI("competitor_purchases", "Category purchases made with rivals.", "market", "count"),
+    KPI(
+        "stolen_sales",
+        "Rivals' purchases that took a sale the brand was about to make (a brand attempt).",
+        "market",
+        "count",
     ),
 )
 

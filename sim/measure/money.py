@@ -1,8 +1,9 @@
 """Profit and loss of a run, from the event log alone.
 
-Revenue is the value of purchased orders; coupon discounts are the face value of
-redeemed coupons; every other cost is a ``cost`` row booked by the engine at the end of
-each day (see the accounts table in :mod:`sim.log.columns`). So a P&L needs no scenario:
+Revenue is the value of purchased orders at list price; coupon discounts are the face value
+of redeemed coupons, promotion discounts the price cuts of ``promotion_discount`` rows; every
+other cost is a ``cost`` row booked by the engine at the end of each day (see the accounts
+table in :mod:`sim.log.columns`). So a P&L needs no scenario:
 ``profit = net revenue - cost of goods - fulfilment - stores - marketing - integration``.
 
 All amounts here are in the log's money (the sample's); callers multiply by the market
@@ -20,7 +21,8 @@ from sim.log.columns import INTEGRATION_ACCOUNTS
 PNL_LINES: tuple[tuple[str, str], ...] = (
     ("revenue", "Value of purchased orders, before coupon discounts."),
     ("coupon_discounts", "Face value of coupons redeemed on those orders."),
-    ("net_revenue", "Revenue less coupon discounts."),
+    ("promotion_discounts", "Promotional price cuts on those orders (amount off list price)."),
+    ("net_revenue", "Revenue less coupon and promotion discounts."),
     ("cost_of_goods", "Cost of the goods sold."),
     ("gross_profit", "Net revenue less cost of goods."),
     ("fulfilment_cost", "Delivering online orders."),
@@ -59,7 +61,8 @@ def daily_pnl(events: pd.DataFrame, horizon_days: int) -> pd.DataFrame:
     out = pd.DataFrame({"day": np.arange(horizon_days, dtype=np.int32)})
     out["revenue"] = per_day(purchased)
     out["coupon_discounts"] = per_day((event == "coupon_redeem").to_numpy())
-    out["net_revenue"] = out.revenue - out.coupon_discounts
+    out["promotion_discounts"] = per_day((event == "promotion_discount").to_numpy())
+    out["net_revenue"] = out.revenue - out.coupon_discounts - out.promotion_discounts
     out["cost_of_goods"] = booked("cost_of_goods")
     out["gross_profit"] = out.net_revenue - out.cost_of_goods
     out["fulfilment_cost"] = booked("fulfilment")

@@ -65,7 +65,8 @@ def scenario_keys() -> list[tuple[str, str, str, str]]:
                 walk(args[1], f"{path}.<name>.", None)
                 continue
             if typing.get_origin(ann) is list:
-                rows.append((path, "list", "[]", field.description or ""))
+                shown = json.dumps(value) if isinstance(value, list) else "[]"
+                rows.append((path, "list", shown, field.description or ""))
                 continue
             default = (
                 "required"

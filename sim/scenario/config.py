@@ -18,6 +18,14 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from sim.scenario.market import (  # noqa: F401  (re-exported: the market's building blocks)
+    Calendar,
+    Competition,
+    Competitor,
+    Peak,
+    Prices,
+    Promotion,
+)
 from sim.scenario.reading import InputError, load_text, read_text, show, validation_problems
 from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's building blocks)
     CONTENT_CHANNELS,
@@ -54,6 +62,7 @@ FIXED_PATHS = (
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only
     "market.burn_in_days",  # happens before day 0
+    "calendar.start_date",  # the run's clock: day 0's date
 )
 
 
@@ -87,6 +96,18 @@ class ScenarioConfig(_Frozen):
     online: Online = Field(default_factory=Online)
     costs: Costs = Field(default_factory=Costs)
     behaviour: Behaviour = Field(default_factory=Behaviour)
+    calendar: Calendar = Field(default_factory=Calendar)
+    prices: Prices = Field(default_factory=Prices)
+    promotions: list[Promotion] = Field(
+        default_factory=list,
+        description="The brand's dated price cuts: [{name: double_11_flash, first_day: 314, "
+        "last_day: 314, channel: online, depth: 0.3}].",
+    )
+    competition: Competition = Field(default_factory=Competition)
+    competitors: dict[str, Competitor] = Field(
+        default_factory=dict,
+        description="Rival brands by name; none: the brand has the market to itself.",
+    )
     schedule: list[ScheduledChange] = Field(
         default_factory=list,
         description="Dated policy changes: [{day: 120, set: {coupons.redeemable_in: everywhere}}].",
@@ -123,6 +144,16 @@ class ScenarioConfig(_Frozen):
             raise ValueError(
                 "; ".join(f"schedule: after all changes, {p}" for p in _format_errors(exc))
             ) from None
+        return self
+
+    @model_validator(mode="after")
+    def _segments_named_exist(self) -> ScenarioConfig:
+        unknown = sorted(set(self.competition.by_segment) - set(self.population.segments))
+        if unknown:
+            raise ValueError(
+                f"competition.by_segment: value {unknown}: no such segment (segments: "
+                f"{', '.join(self.population.segments)})"
+            )
         return self
 
     @model_validator(mode="after")
@@ -342,8 +373,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         raise ConfigError([f"{path}: a scenario file must hold a mapping"])
     from sim.scenario.base import BaseFileError, warn_if_uncalibrated, with_base
 
+    data = with_calendar_file(data, path)
     try:
-        data = with_base(data, path, read_yaml)  # `base: other.yaml` merged in
+        data = with_base(data, path, _read_scenario_file)  # `base: other.yaml` merged in
     except BaseFileError as exc:
         raise ConfigError(exc.problems) from None
     try:
@@ -357,3 +389,33 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         return with_overrides(base, overrides)
     except ConfigError as exc:
         raise ConfigError([f"--set {p}" for p in exc.problems]) from None
+
+
+def _read_scenario_file(path: Path) -> Any:
+    """A base scenario file, its ``calendar`` file (if it names one) read in."""
+    data = read_yaml(path)
+    return with_calendar_file(data, path) if isinstance(data, dict) else data
+
+
+def with_calendar_file(data: dict[str, Any], path: str | Path) -> dict[str, Any]:
+    """The scenario mapping with ``calendar: some/file.yaml`` replaced by that file's mapping.
+
+    Presets share one retail calendar (``configs/calendars/china_retail.yaml``) instead of
+    copying its festivals. The path is relative to the scenario file's folder; the file holds
+    the ``calendar`` section's mapping (optionally under a top-level ``calendar`` key).
+    """
+    name = data.get("calendar")
+    if not isinstance(name, str):
+        return data
+    file = Path(name) if Path(name).is_absolute() else Path(path).parent / name
+    if not file.is_file():
+        raise ConfigError(
+            [f"{path}: calendar: value {name!r}: no such calendar file ({file}; paths are "
+             "relative to this file's folder), or give the calendar as a mapping"]
+        )  # fmt: skip
+    calendar = read_yaml(file)
+    if isinstance(calendar, dict) and set(calendar) == {"calendar"}:
+        calendar = calendar["calendar"]
+    if not isinstance(calendar, dict):
+        raise ConfigError([f"{path}: calendar: {file}: a calendar file must hold a mapping"])
+    return {**data, "calendar": calendar}

@@ -9,6 +9,7 @@ before day ``D`` and differ from day ``D`` on. A path the engine reads only at s
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import pandas as pd
@@ -21,6 +22,9 @@ from tests.conftest import make_config
 
 D = 20
 HORIZON = 45
+RIVAL = "competitors.rival"  # the rival both runs have, for the competitors.<name> keys
+#: The rival's deal over the whole run, so rival levers have sales to steal.
+DEAL = [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]
 
 #: Changes big enough to show within HORIZON - D days at this population.
 SPECIAL: dict[str, Any] = {
@@ -43,6 +47,19 @@ SPECIAL: dict[str, Any] = {
     "behaviour.travel_km": 0.5,
     "behaviour.channel_habit": 0.0,
     "behaviour.bopis_pickup_share": 1.0,
+    "calendar.weekday": [3.0] * 7,
+    "calendar.month": [3.0] * 12,
+    "calendar.peaks": [{"date": "01-01", "days": 60, "lift": 2.0}],
+    "promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}],
+    "prices.online": 2.0,
+    "prices.store": 2.0,
+    "competitors": {"rival": {"appeal": 1.0}},
+    f"{RIVAL}.promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.9}],
+    f"{RIVAL}.price": 3.0,
+    f"{RIVAL}.appeal": -3.0,
+    f"{RIVAL}.media_pressure": 1e7,
+    "prices.stockpile_days": 0.0,
+    "competition.by_segment": {"gen_z": 10.0},
 }
 
 #: Levers that act only together with another setting, given to both runs.
@@ -52,11 +69,25 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "behaviour.coupon_conflict_abandonment": {"coupons.redeemable_in": "online"},
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
+    "prices.inconsistent_store_premium": {"consistency.price_consistent": False},
+    "prices.elasticity": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
+    "prices.stockpile_days": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
 }
+#: Rival-brand levers act only where there is a rival: give both runs one.
+for _path in ("competition", RIVAL):
+    CONTEXT[_path] = {"competitors": {"rival": {"media_pressure": 1e5, "promotions": DEAL}}}
+
+
+def _context(path: str) -> dict[str, Any]:
+    """The settings both runs of ``path`` share (a rival for the competition keys)."""
+    if path in CONTEXT:
+        return CONTEXT[path]
+    prefix = next((p for p in ("competition", RIVAL) if path.startswith(p + ".")), None)
+    return CONTEXT[prefix] if prefix else {}
 
 
 def _base(path: str = "") -> ScenarioConfig:
-    sets = {k.replace(".", "__"): v for k, v in CONTEXT.get(path, {}).items()}
+    sets = {k.replace(".", "__"): v for k, v in _context(path).items()}
     return make_config(size=3000, horizon=HORIZON, **sets)
 
 
@@ -69,7 +100,9 @@ def _paths(base: ScenarioConfig) -> list[tuple[str, bool]]:
         if path == "content.channels":
             continue  # a free-form mapping: its leaves are tested one by one
         share = "<= 1.0" in kind
-        if "<name>" in path:
+        if path.startswith("competitors.<name>."):
+            paths.append((path.replace("<name>", "rival"), share))
+        elif "<name>" in path:
             paths += [(path.replace("<name>", name), share) for name in base.content.channels]
         else:
             paths.append((path, share))
@@ -97,16 +130,16 @@ def _changed(path: str, value: Any, share: bool) -> Any:
 
 
 @functools.cache
-def _unchanged(context: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    """The run without the change (shared by every path with the same context)."""
-    base = _base(next((p for p, c in CONTEXT.items() if tuple(c.items()) == context), ""))
+def _unchanged(context: str) -> pd.DataFrame:
+    """The run without the change (shared by every path with the same context, as JSON)."""
+    base = _base(next((p for p, c in CONTEXT.items() if json.dumps(c) == context), ""))
     return simulate(base, seed=5).events.to_pandas()
 
 
 @pytest.mark.parametrize(("path", "share"), _paths(_base()))
 def test_a_scheduled_change_acts_from_its_day_on(path, share):
     base = _base(path)
-    unchanged = _unchanged(tuple(CONTEXT.get(path, {}).items()))
+    unchanged = _unchanged(json.dumps(_context(path)))
     value = _changed(path, _get(base, path), share)
     assert value != _get(base, path)
     scheduled = with_overrides(base, {"schedule": [{"day": D, "set": {path: value}}]})

@@ -59,7 +59,7 @@ def test_source_codes_are_stable():
     assert codes == {
         "population": 0, "network": 1, "stores": 2, "content": 3, "app": 5, "coupons": 6,
         "visits": 7, "purchases": 8, "sharing": 11, "membership": 12, "retention": 13,
-        "market": 14,
+        "market": 14, "competition": 15,
     }  # fmt: skip
     assert Source.population == 0 and Source.content == 3 and Source.retention == 13
 

@@ -15,10 +15,12 @@ from sim.engine.context import DayContext
 from sim.engine.processes import (
     app,
     checkout,
+    competition,
     content,
     costs,
     coupons,
     interest,
+    market,
     membership,
     pickup,
     retention,
@@ -32,15 +34,18 @@ Process = Callable[[DayContext, int], None]
 
 #: One day, in order. Rows of the event log within a day are written in this order.
 PROCESSES: tuple[Process, ...] = (
+    market.open_day,  # (today's demand, prices, promotions, rivals' prices)
     interest.fade,  # interest decays overnight
     content.content_views,  # content_view
     app.app_sessions,  # app_session, coupon_claim; online attempts
     visits.store_visits,  # store_visit; store attempts
-    checkout.checkout,  # purchase_attempt, coupon_redeem, lapse (inconsistency)
+    competition.contest,  # competitor_purchase (rivals steal brand attempts)
+    checkout.checkout,  # purchase_attempt, promotion_discount, coupon_redeem, lapse
     membership.join,  # member_join
     pickup.plan_pickups,  # (plans tomorrow's pick-up visits)
     sharing.share,  # share, wom_received, coupon_claim (referral)
     retention.rebuy_and_lapse,  # (missions, member events), lapse
+    competition.lost_occasions,  # competitor_purchase (needs the brand did not meet)
     winback.win_back,  # winback
     coupons.expire,  # coupon_expire
     turnover.turnover,  # market_exit (newcomers take the seats)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.prices import ONLINE, channel_response
 from sim.engine.processes.coupons import give_coupons, within_budget
 from sim.engine.processes.touch import buy_odds, plan_visits, touch, unique
 from sim.engine.state import NEVER, Mission
@@ -26,7 +27,7 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     s, b, tr = ctx.state, ctx.config.behaviour, ctx.traits
     eligible = np.flatnonzero(s.aware & ~s.lapsed)
     engaged = np.minimum(1.0, s.interest[eligible] + (s.purchases[eligible] > 0))
-    p = b.app_session_rate * tr.online_propensity[eligible] * engaged
+    p = b.app_session_rate * ctx.today.demand * tr.online_propensity[eligible] * engaged
     browsing = eligible[draws.bernoulli(eligible, p, "session")]
     on_mission = np.flatnonzero(s.mission == Mission.online)
     sessions = unique(np.concatenate([browsing, on_mission]))
@@ -41,6 +42,7 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
     delivery = ctx.policy.delivery_factor[tr.city_tier[prospects]]
     p_buy = buy_odds(ctx, prospects, b.buy_online_per_session) * delivery
+    p_buy = p_buy * channel_response(ctx, prospects, ONLINE)  # price paid online today
     buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_online")]
     missions = sessions[s.mission[sessions] == Mission.online]
     ctx.today.online_attempts = np.concatenate([buyers, missions])

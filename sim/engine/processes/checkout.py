@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.engine.context import DayContext
+from sim.engine.processes.promotions import at_list_prices, book_promotions
 from sim.engine.processes.touch import unique
 from sim.engine.state import NEVER, Mission
 from sim.engine.streams import Draws, Source
@@ -68,7 +69,7 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
     valid_here = (redeemable == "everywhere") | ((redeemable == "store") == a.in_store)
     conflict = holds & ~valid_here
     abandon = conflict & (a.uniform("abandon") < cfg.behaviour.coupon_conflict_abandonment)
-    value = _basket_values(ctx, a)
+    value = at_list_prices(ctx, a.in_store, _basket_values(ctx, a))
 
     ctx.today.stock_demand += inv.demand_counts(location, sku)
     buys, shelf, served_from = _take_stock(ctx, a, location, sku, abandon)
@@ -99,6 +100,7 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
         sku=sku,
         fulfilled_from=np.where(served_from == inv.warehouse, WAREHOUSE, served_from),
     )
+    book_promotions(ctx, day, a.who, a.in_store, a.channel, location, value, buys)
     if redeem.any():
         ctx.log.add(
             day,

@@ -40,7 +40,8 @@ def book_costs(ctx: DayContext, day: int) -> None:
     costs, stores, scale = cfg.costs, cfg.stores.count, ctx.scale
     lines: list[tuple[str, float, int]] = []  # (account, sample money, channel code)
     net_revenue = t.revenue_online + t.revenue_store - t.coupon_cost
-    lines.append(("cost_of_goods", (1.0 - costs.gross_margin) * net_revenue, -1))
+    goods = net_revenue - today.price_premium  # a dearer list price is not dearer goods
+    lines.append(("cost_of_goods", (1.0 - costs.gross_margin) * goods, -1))
     per_order = np.array([costs.online_fulfilment.tier12, costs.online_fulfilment.tier34])
     lines.append(("fulfilment", float(per_order @ today.online_orders_by_tier), -1))
     lines.append(("store_fixed", stores * costs.store_fixed_per_day / scale, -1))

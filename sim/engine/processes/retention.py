@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.prices import best_price_response, online_odds_after_prices
 from sim.engine.state import Mission
 from sim.engine.streams import Source
 from sim.log.eventlog import Event
@@ -25,8 +26,10 @@ def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
     active = np.flatnonzero((s.purchases > 0) & ~s.lapsed)
     if len(active) == 0:
         return
-    idle = active[s.mission[active] == Mission.none]
+    idle = active[(s.mission[active] == Mission.none) & (s.stocked_until[active] <= day)]
     hazard = b.repurchase_rate * (1.0 + b.member_repurchase_boost * s.member[idle])
+    # The calendar's demand, and a sale (a cheaper price brings the need forward).
+    hazard = hazard * ctx.today.demand * best_price_response(ctx, idle)
     needy = idle[draws.bernoulli(idle, hazard, "need")]
     prior = tr.online_propensity[needy] * ctx.policy.delivery_factor[tr.city_tier[needy]]
     habit = b.channel_habit
@@ -34,6 +37,7 @@ def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
     # Someone who has never set foot in the store does not go there out of habit; store
     # trips for them come from prompts (sparks, coupons, pick-up, member events).
     online_odds = np.where(s.used_store[needy], online_odds, 1.0)
+    online_odds = online_odds_after_prices(ctx, needy, online_odds)  # the cheaper channel
     has_store = ctx.nearest_store[needy] >= 0
     go_online = ~has_store | draws.bernoulli(needy, online_odds, "channel")
     if not ctx.config.online.enabled:  # store-only: the need goes to the store, if there is one

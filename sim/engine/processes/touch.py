@@ -64,6 +64,7 @@ def plan_visits(
         return
     first = day if earliest is None else earliest
     s = ctx.state
+    chance = chance * ctx.today.demand  # the retail calendar: busier days, more trips
     hit = draws.bernoulli(who, chance * ctx.policy.visit_access[who], f"visit:{label}")
     delay = draws.geometric(who, ctx.config.behaviour.visit_delay_days, f"delay:{label}")
     go = hit & (s.planned_visit_day[who] < first)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.prices import STORE, channel_response
 from sim.engine.processes.touch import buy_odds, touch, unique
 from sim.engine.state import Mission
 from sim.engine.streams import Source
@@ -24,7 +25,7 @@ def store_visits(ctx: DayContext, day: int) -> None:
     planned = np.flatnonzero(s.planned_visit_day == day)
     walk_ins = np.empty(0, np.int64)
     if policy.access_total > 0:
-        k = int(rng.poisson(b.discovery_rate * policy.access_total))
+        k = int(rng.poisson(b.discovery_rate * ctx.today.demand * policy.access_total))
         u = rng.random(k) * policy.access_cdf[-1]
         walk_ins = np.minimum(np.searchsorted(policy.access_cdf, u, "right"), ctx.size - 1)
         walk_ins = walk_ins[~s.aware[walk_ins]]
@@ -42,6 +43,7 @@ def store_visits(ctx: DayContext, day: int) -> None:
     touch(ctx, visitors, weight, draws, "visit")
     prospects = visitors[s.considering[visitors] & (s.purchases[visitors] == 0)]
     p_buy = buy_odds(ctx, prospects, b.buy_in_store_per_visit)
+    p_buy = p_buy * channel_response(ctx, prospects, STORE)  # price paid in store today
     buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_store")]
     missions = visitors[s.mission[visitors] == Mission.store]
     ctx.today.store_attempts = np.concatenate([buyers, missions])
