@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "calibrate",
     "pnl",
     "optimize",
+    "dashboard",
 )
 
 EXIT_BAD_INPUT = 2
