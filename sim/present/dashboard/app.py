@@ -274,6 +274,10 @@ def _money(x: float) -> str:
     return f"{x / 1e6:+,.2f}M" if abs(x) >= 1e5 else f"{x:+,.4g}"
 
 
+def _number(x: float) -> str:
+    return f"{x / 1e6:,.2f}M" if abs(x) >= 1e5 else f"{x:,.4g}"
+
+
 @solara.component
 def CompareTab() -> None:
     solara.Markdown(
@@ -309,7 +313,7 @@ def CompareTab() -> None:
     )
     table = result.table.copy()
     for col in ("A", "B", "difference", "ci_low", "ci_high"):
-        table[col] = table[col].map(lambda v: f"{v:,.4g}")
+        table[col] = table[col].map(_number)
     with solara.Div(classes=["omo-paired"]):
         solara.DataFrame(table, items_per_page=10)
     pop = done["base"].population

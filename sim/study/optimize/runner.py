@@ -159,6 +159,10 @@ def _money(x: float) -> str:
     return f"{x / 1e6:+,.2f}M" if abs(x) >= 1e5 else f"{x:+,.4g}"
 
 
+def _level(x: float) -> str:
+    return f"{x / 1e6:,.2f}M" if abs(x) >= 1e5 else f"{x:,.4g}"
+
+
 def report(opt: Optimization, result: OptimizeResult) -> str:
     """The optimisation's findings in Markdown (also printed by ``omo optimize``)."""
     cur = opt.currency
@@ -200,7 +204,7 @@ def report(opt: Optimization, result: OptimizeResult) -> str:
         ]
         for g in conf["gains"]:
             lines.append(
-                f"| {g['kpi']} | {g['current']:,.4g} | {g['best']:,.4g} | "
+                f"| {g['kpi']} | {_level(g['current'])} | {_level(g['best'])} | "
                 f"{_money(g['diff'])} ({_money(g['ci_low'])} to {_money(g['ci_high'])}) |"
             )
         if conf["marginal_returns"]:
@@ -224,7 +228,26 @@ def report(opt: Optimization, result: OptimizeResult) -> str:
                 "At an optimal split the channels in use return about the same per extra unit "
                 "of spend; a return above 0 says a larger total budget would pay.",
             ]
+            lines += _convergence(conf["marginal_returns"])
     return "\n".join(lines) + "\n"
+
+
+def _convergence(margins: list[dict[str, Any]]) -> list[str]:
+    """A note when one channel's marginal return is clearly above another's (intervals apart)."""
+    ok = [m for m in margins if m["ci_low"] == m["ci_low"]]  # not NaN
+    if len(ok) < 2:
+        return []
+    top = max(ok, key=lambda m: m["profit_per_spend"])
+    low = min(ok, key=lambda m: m["profit_per_spend"])
+    if top["ci_low"] <= low["ci_high"]:
+        return []
+    return [
+        "",
+        f"Not equal here: {top['channel']} returns clearly more at the margin than "
+        f"{low['channel']} (their intervals do not overlap), so moving budget from "
+        f"{low['channel']} to {top['channel']} would still pay: run more trials "
+        "(`--trials`), or lower `budget.min_share`.",
+    ]
 
 
 def _value(v: Any) -> str:
