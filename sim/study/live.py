@@ -94,9 +94,14 @@ class LiveRun:
             daily[f"{col}_market"] = daily[col] * self.scale
         return daily
 
-    def funnel(self) -> dict[str, int]:
-        """Consumers at each stage of the funnel, as of the last day simulated."""
-        daily = self.series()
+    def funnel(self, series: pd.DataFrame | None = None) -> dict[str, int]:
+        """Consumers at each stage of the funnel, as of the last day simulated.
+
+        Args:
+            series: :meth:`series`, when the caller has it already (it costs a pass over
+                the event log).
+        """
+        daily = self.series() if series is None else series
         if daily.empty:
             return dict.fromkeys(FUNNEL, 0)
         last = daily.iloc[-1]

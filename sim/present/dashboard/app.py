@@ -51,7 +51,7 @@ scenario_path = solara.reactive(DEFAULT_SCENARIO)
 population = solara.reactive(DEFAULT_POPULATION)
 horizon = solara.reactive(DEFAULT_DAYS or 365)
 seed = solara.reactive(0)
-every = solara.reactive(10)
+every = solara.reactive(30)
 lever_values: solara.Reactive[dict[str, Any]] = solara.reactive({})
 lever_source = solara.reactive("")  # the scenario (file, size, days) the levers were read from
 schedule_text = solara.reactive("")
@@ -116,7 +116,7 @@ def run_live() -> None:
                 "horizon": live.horizon,
                 "running": not live.done,
                 "series": series,
-                "funnel": live.funnel(),
+                "funnel": live.funnel(series),
                 "population": config.population.size,
                 "currency": config.population.currency,
                 "drawn": time.monotonic(),

@@ -18,7 +18,8 @@ def _millions(ax, axis: str = "y") -> None:
 
 def daily_figure(series: pd.DataFrame, horizon: int, currency: str) -> Figure:
     """Customers, orders and revenue by channel, cumulative profit and stockouts per day."""
-    fig = Figure(figsize=(11, 5.6), layout="constrained")
+    fig = Figure(figsize=(11, 5.6), dpi=80)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.94, bottom=0.08, wspace=0.25, hspace=0.35)
     axes = fig.subplots(2, 3)
     day = series["day"] if not series.empty else pd.Series(dtype=int)
     panels = [
@@ -51,7 +52,7 @@ def daily_figure(series: pd.DataFrame, horizon: int, currency: str) -> Figure:
 
 def funnel_figure(funnel: dict[str, int], population: int) -> Figure:
     """The funnel as horizontal bars: consumers at each stage, and their share."""
-    fig = Figure(figsize=(5, 3.2), layout="constrained")
+    fig = Figure(figsize=(5, 3.2), dpi=80, layout="constrained")
     ax = fig.subplots()
     stages = list(funnel)[::-1]
     values = [funnel[s] for s in stages]
@@ -72,7 +73,7 @@ def funnel_figure(funnel: dict[str, int], population: int) -> Figure:
 
 def paired_figure(runs: pd.DataFrame, kpi: str, scale: float, currency: str) -> Figure:
     """Each seed's B - A difference in a KPI (money in market money), and their mean."""
-    fig = Figure(figsize=(5, 3.2), layout="constrained")
+    fig = Figure(figsize=(5, 3.2), dpi=80, layout="constrained")
     ax = fig.subplots()
     wide = runs.pivot(index="seed", columns="arm", values=kpi).astype(float) * scale
     diff = (wide["B"] - wide["A"]).to_numpy()
