@@ -111,7 +111,7 @@ class LiveRun:
         """One consumer's rows of the event log so far, in order."""
         rows = self.model.events_of(consumer)
         keep = [c for c in ("day", "event", "channel", "store", "value", "outcome") if c in rows]
-        return rows[keep].reset_index(drop=True)
+        return rows[keep].round({"value": 2}).reset_index(drop=True)
 
     def example_customer(self) -> int | None:
         """A consumer who bought more than once (else once), to show a journey; None if none."""

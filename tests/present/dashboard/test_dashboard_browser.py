@@ -108,7 +108,10 @@ def test_a_lever_moves_a_run_draws_and_a_comparison_is_paired(page, tmp_path_fac
         "src => document.querySelector('.omo-daily img').getAttribute('src') !== src", arg=first
     )  # redrawn after the first slice of days
     assert page.locator(".omo-funnel img").count() == 1
-    page.screenshot(path=str(out / "dashboard_run.png"))
+    page.wait_for_selector("button.omo-journey:not(.v-btn--disabled)", timeout=60_000)
+    page.locator(".omo-journey").click()  # the run is over: read one consumer's journey
+    page.wait_for_selector("text=purchase_attempt", timeout=60_000)
+    page.screenshot(path=str(out / "dashboard_run.png"), full_page=True)
 
     page.get_by_role("tab", name="Compare").click()
     assert "stores.count" in page.locator(".omo-strategy-b").inner_text()
