@@ -170,3 +170,23 @@ def test_bad_specs_name_the_field(tmp_path, change, message):
     with pytest.raises(ConfigError) as exc:
         load_optimization(spec_file(tmp_path, **change))
     assert any(message in p for p in exc.value.problems), exc.value.problems
+
+
+def test_the_day_a_phase_starts_is_a_lever(tmp_path):
+    """Rollout timing: ``schedule.N.day`` is declared like any other bounded parameter."""
+    path = spec_file(
+        tmp_path,
+        trials=2,
+        set={
+            "population.size": 800,
+            "horizon_days": 40,
+            "schedule": [{"day": 10, "set": {"coupons.value": 5.0}}],
+        },
+        parameters={"schedule.0.day": {"lower": 1, "upper": 30, "integer": True}},
+        budget=None,
+    )
+    opt = load_optimization(path)
+    with make_evaluator("local", 1) as ev:
+        result = optimize(opt, ev, tmp_path / "out", do_confirm=False)
+    days = result.trials["schedule.0.day"]
+    assert days.between(1, 30).all() and (days == 10).any()  # the current plan is tried
