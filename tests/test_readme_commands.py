@@ -33,6 +33,7 @@ SIZED = {
     "check": [*SMALL, "--replications", "2", "--workers", "1"],
     "compare": [*SMALL, "--replications", "2", "--workers", "2"],
     "sweep": [*SMALL, "--replications", "1", "--workers", "2"],
+    "optimize": [*SMALL, "--trials", "2", "--workers", "1"],
 }
 PLACEHOLDER = re.compile(r"\[|\bFILE\b|://host\b|\.\.\.|…", re.IGNORECASE)
 #: README commands shown failing on purpose (bad input): their expected exit code.
@@ -61,6 +62,8 @@ def runnable(command: str, root: Path) -> str | None:
     """Why a README command is not run as is, or None when it is."""
     if PLACEHOLDER.search(command):
         return "placeholders"
+    if command.startswith("omo dashboard"):
+        return "a server that runs until stopped (tests/present/dashboard drives it in a browser)"
     for token in shlex.split(command):
         if token.endswith(".yaml") and "/" not in token and not (root / token).exists():
             return f"{token} is a file the reader writes"

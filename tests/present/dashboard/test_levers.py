@@ -1,0 +1,42 @@
+"""The dashboard's levers: read from the scenario; only moved ones become overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.present.dashboard import levers as lv
+from sim.scenario.config import ConfigError
+from tests.conftest import make_config
+
+
+def test_untouched_levers_change_nothing():
+    config = make_config(size=500, horizon=20)
+    values = lv.current_values(config)
+    assert lv.overrides(config, values) == {}
+    same, over = lv.apply(config, values)
+    assert over == {} and same.config_hash() == config.config_hash()
+
+
+def test_a_moved_lever_and_a_schedule_become_overrides():
+    config = make_config(size=500, horizon=20)
+    values = {**lv.current_values(config), "stores.count": 120}
+    new, over = lv.apply(config, values, "- {day: 10, set: {coupons.value: 5}}")
+    assert over["stores.count"] == 120 and new.stores.count == 120
+    assert new.schedule[0].day == 10
+
+
+def test_every_channel_has_a_budget_lever():
+    config = make_config(size=500, horizon=20)
+    paths = {lever.path for lever in lv.content_levers(config)}
+    assert paths == {f"content.channels.{c}.daily_budget" for c in config.content.channels}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("{day: 3}", "a list of"), ("- {day: 500, set: {coupons.value: 5}}", "schedule.0.day")],
+)
+def test_a_bad_schedule_is_refused_naming_it(text, message):
+    config = make_config(size=500, horizon=20)
+    with pytest.raises(ConfigError) as exc:
+        lv.apply(config, lv.current_values(config), text)
+    assert any(message in p for p in exc.value.problems), exc.value.problems
