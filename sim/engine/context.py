@@ -44,6 +44,9 @@ class Today:
         media_spend: content spend per channel today (sample money).
         online_orders_by_tier: online orders placed today, per city tier.
         touched: consumers touched today, one array per touch (with repeats).
+        coupon_made_online: online buyers of today who would not have bought without the
+            coupon they held (same random draw, no coupon); missions never are.
+        coupon_made_store: the same for store buyers.
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -54,6 +57,8 @@ class Today:
     media_spend: dict[str, float] = field(default_factory=dict)
     online_orders_by_tier: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))
     touched: list[np.ndarray] = field(default_factory=list)
+    coupon_made_online: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coupon_made_store: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass

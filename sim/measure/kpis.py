@@ -32,7 +32,7 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
-from sim.measure.money import PNL_LINES, media_spend, pnl
+from sim.measure.money import PNL_LINES, coupon_deadweight_share, media_spend, pnl
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 
 __all__ = [
@@ -255,6 +255,7 @@ def compute_kpis(
     }
     out.update(funnel_kpis(frame, len(consumers), daily, media_spend(events)))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
+    out["coupon_deadweight_share"] = coupon_deadweight_share(events)
     money = pnl(events, horizon_days)
     out.update(money)
     out["integration_share_of_revenue"] = ratio(money["integration_spend"], money["net_revenue"])
@@ -383,6 +384,14 @@ KPIS: tuple[KPI, ...] = (
         "coupon_conflict_abandonment",
         "Share of purchase attempts whose coupon was refused in that channel (not valid "
         "there) that were abandoned; NaN if none was refused.",
+        "coupons",
+        "share",
+    ),
+    KPI(
+        "coupon_deadweight_share",
+        "Share of coupon cost (face value redeemed) spent on purchases that needed no coupon: "
+        "the buyer would have bought without it on the same random draw (repeat needs "
+        "included); NaN if none was redeemed.",
         "coupons",
         "share",
     ),

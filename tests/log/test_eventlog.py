@@ -31,6 +31,7 @@ EXPECTED_TYPES = {
     "sku": pa.int32(),
     "fulfilled_from": pa.int32(),
     "account": pa.dictionary(pa.int8(), pa.string()),
+    "without_coupon": pa.dictionary(pa.int8(), pa.string()),
 }
 
 
