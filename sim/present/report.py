@@ -37,7 +37,7 @@ RESULT_FILES = (
     "paired_daily.parquet", "suggestions.csv", "report.html", "manifest.json",
 )  # fmt: skip
 #: Money KPIs per order or per customer: shown in the currency, not scaled to the market.
-MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost")
+MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost", "customer_lifetime_value")
 #: Money KPIs that are totals of the simulated sample: shown as market money (x market_scale).
 MONEY_TOTALS = tuple(k for k in MONEY_KPIS if k not in MONEY_PER_UNIT)
 _ENV = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=True)
