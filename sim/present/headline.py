@@ -142,6 +142,9 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
         f"It brings {money(best.revenue[0], code, signed=True)} of revenue "
         f"({percent(best.revenue_change)}) {spend}{back}."
     )
+    payback = _payback_sentence(result, best.arm, control, days)
+    if payback:
+        lines.append(payback)
     verdict = (
         "the interval excludes zero, so the difference is not chance"
         if best.sure
@@ -163,6 +166,26 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
         f"{market_scale(result):,.0f} (market size / simulated consumers)."
     )
     return lines
+
+
+def _payback_sentence(result: ExperimentResult, arm: str, control: str, days: int) -> str:
+    """When the arm's cumulative profit overtakes the control's for good, in words."""
+    money_rows = result.money
+    if money_rows is None or money_rows.empty:
+        return ""
+    hit = money_rows[(money_rows["arm"] == arm) & (money_rows["measure"] == "payback_day")]
+    if hit.empty:
+        return ""
+    r = hit.iloc[0]
+    if not np.isfinite(r["estimate"]):
+        return f"Its cumulative profit does not stay above {control}'s within the {days} days."
+    interval = ""
+    if np.isfinite(r["ci_low"]) or np.isfinite(r["ci_high"]):
+        interval = f" (95% interval {_day(r['ci_low'], days)} to {_day(r['ci_high'], days)})"
+    return (
+        f"It pays back on {_day(r['estimate'], days)}{interval}: from then on its cumulative "
+        f"profit stays above {control}'s."
+    )
 
 
 def money_table(result: ExperimentResult) -> pd.DataFrame:
