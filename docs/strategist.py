@@ -73,47 +73,100 @@ def integration_table(
     return "\n".join(lines)
 
 
-def rollout_table(seeds: tuple[int, ...] = (1, 2, 3, 4, 5), size: int = 20_000) -> str:
-    """Markdown: the shipped phased rollout against a big bang, in cumulative profit over the
-    year and payback day (the first day from which the arm's cumulative profit stays above
-    staying siloed's), paired seeds, market money."""
-    from sim.measure.money import daily_pnl
-    from sim.scenario.config import with_overrides
-    from sim.study.experiment import load_experiment
-    from sim.study.run import simulate
+def rollout_table(replications: int = 5, size: int = 20_000) -> str:
+    """Markdown: the shipped phased rollout against a big bang, against staying siloed: the
+    year's extra profit, payback day, incremental acquisition cost (paired replications,
+    95% intervals; :func:`sim.study.experiment.money_measures`) and customer lifetime value."""
+    from sim.study.experiment import load_experiment, run_experiment
 
-    exp = load_experiment(ROOT / "experiments" / "phased_rollout.yaml")
-    cumulative: dict[str, list[np.ndarray]] = {}
-    for arm, config in exp.configs.items():
-        config = with_overrides(config, {"population.size": size})
-        scale = config.population.market_size / size / 1e6
-        for seed in seeds:
-            run = simulate(config, seed)
-            pnl = daily_pnl(run.events.to_pandas(), config.horizon_days)
-            cumulative.setdefault(arm, []).append(pnl.profit.cumsum().to_numpy() * scale)
-    base = np.array(cumulative["no_change"])
+    exp = load_experiment(
+        ROOT / "experiments" / "phased_rollout.yaml",
+        replications=replications,
+        overrides={"population.size": size},
+    )
+    result = run_experiment(exp, workers=2, progress=False)
+    scale = exp.configs[exp.control].population.market_size / size / 1e6
+    runs = result.runs
+    money = result.money.set_index(["arm", "measure"])
+    base = runs[runs["arm"] == exp.control].sort_values("replication")
     lines = [
-        "| arm | year's profit vs staying siloed (M CNY, 95% CI) | payback day (median of seeds) |",
-        "|---|---|---|",
+        "| arm | year's profit vs staying siloed (M CNY, 95% CI) | payback (95% CI) "
+        "| incremental acquisition cost (CNY per customer, 95% CI) "
+        "| customer lifetime value (CNY) |",
+        "|---|---|---|---|---|",
+        f"| {exp.control} | (reference) | | | {base['customer_lifetime_value'].mean():.0f} |",
     ]
+
+    def day(x: float) -> str:
+        return f"day {x:.0f}" if np.isfinite(x) else "not within the year"
+
     for arm in ("phased", "big_bang"):
-        diff = np.array(cumulative[arm]) - base
-        d = paired_difference(np.array(cumulative[arm])[:, -1], base[:, -1])
-        paid = []
-        for row in diff:
-            below = np.flatnonzero(row <= 0)
-            paid.append(0 if len(below) == 0 else int(below[-1]) + 1)
-        payback = int(np.median(paid))
-        shown = "never (within the year)" if payback >= diff.shape[1] else f"day {payback}"
+        part = runs[runs["arm"] == arm].sort_values("replication")
+        d = paired_difference(part["profit"].to_numpy(), base["profit"].to_numpy())
+        pay = money.loc[(arm, "payback_day")]
+        cac = money.loc[(arm, "incremental_acquisition_cost")]
         lines.append(
-            f"| {arm} | {d.mean_diff:+.1f} ({d.ci_low:+.1f} to {d.ci_high:+.1f}) | {shown} |"
+            f"| {arm} | {d.mean_diff * scale:+.1f} ({d.ci_low * scale:+.1f} to "
+            f"{d.ci_high * scale:+.1f}) | {day(pay.estimate)} ({day(pay.ci_low)} to "
+            f"{day(pay.ci_high)}) | {cac.estimate:.1f} ({cac.ci_low:.1f} to {cac.ci_high:.1f}) "
+            f"| {part['customer_lifetime_value'].mean():.0f} |"
         )
     return "\n".join(lines)
+
+
+def deadweight_table(replications: int = 5, size: int = 20_000) -> str:
+    """Markdown: per arm of the shipped coupon-scope experiment, coupon cost and the share of
+    it spent on purchases that needed no coupon (mean of replications, 95% t interval)."""
+    from scipy import stats
+
+    from sim.study.experiment import load_experiment, run_experiment
+
+    exp = load_experiment(
+        ROOT / "experiments" / "cross_channel_coupons.yaml",
+        replications=replications,
+        overrides={"population.size": size},
+    )
+    runs = run_experiment(exp, workers=2, progress=False).runs
+    scale = exp.configs[exp.control].population.market_size / size / 1e6
+    t = stats.t.ppf(0.975, replications - 1)
+    lines = [
+        "| coupons valid | coupon cost (M CNY) | share spent on purchases that needed no coupon "
+        "(95% CI) | share spent by customers on a repeat need (seed 0) |",
+        "|---|---|---|---|",
+    ]
+    for arm in exp.arms:
+        part = runs[runs["arm"] == arm]
+        share = part["coupon_deadweight_share"]
+        half = t * share.std(ddof=1) / np.sqrt(len(share))
+        lines.append(
+            f"| {arm} | {part['coupon_cost'].mean() * scale:.1f} | {share.mean():.1%} "
+            f"({share.mean() - half:.1%} to {share.mean() + half:.1%}) | "
+            f"{_repeat_share(exp.configs[arm], size):.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def _repeat_share(config, size: int, seed: int = 0) -> float:
+    """Share of redeemed coupon value spent by customers on a repeat need (one run)."""
+    from sim.scenario.config import with_overrides
+    from sim.study.run import simulate
+
+    events = simulate(with_overrides(config, {"population.size": size}), seed).events.to_pandas()
+    redeem = events[events["event"] == "coupon_redeem"]
+    bought = events[(events["event"] == "purchase_attempt") & (events["outcome"] == "purchased")]
+    first_day = bought.groupby("consumer")["day"].min()
+    # A coupon is redeemed on the day's first order, so a redemption on a later day than the
+    # customer's first purchase is on a repeat need (only first-time buyers are prospects).
+    repeat = redeem["day"].to_numpy() > first_day.reindex(redeem["consumer"]).to_numpy()
+    return float(redeem["value"][repeat].sum() / redeem["value"].sum())
 
 
 if __name__ == "__main__":
     if "--rollout" in sys.argv:
         print(rollout_table())
+        sys.exit(0)
+    if "--deadweight" in sys.argv:
+        print(deadweight_table())
         sys.exit(0)
     if "--integration" in sys.argv:
         print(integration_table())

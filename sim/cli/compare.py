@@ -155,10 +155,11 @@ def _compare(args: argparse.Namespace) -> int:
     )
     if result.reused:
         print(f"resumed: {result.ran} runs now, {result.reused} kept from the interrupted call")
-    from sim.present.headline import currency, market_scale
+    from sim.present.headline import currency, market_scale, measures_table
 
     code = currency(result)
     _print_table(results_table(summary, scale=market_scale(result), currency=code))
+    _print_measures(measures_table(result))
     print(f"money: market money in {code} (simulated sample x market_size / size)")
     if suggest:
         from sim.present.report import replication_suggestions
@@ -168,6 +169,19 @@ def _compare(args: argparse.Namespace) -> int:
             print(f"suggest: {r.kpi} +-{r.half_width:g} vs {r.arm}: {r.replications} replications")
     print(f"wrote {out}/report.html")
     return 0
+
+
+def _print_measures(table: pd.DataFrame) -> None:
+    """Per arm: extra new customers, incremental acquisition cost and payback, one line each."""
+    if table.empty:
+        return
+    print("acquisition cost and payback vs control (95% paired bootstrap intervals)")
+    for r in table.to_dict("records"):
+        print(
+            f"  {r['arm']}: {r['extra new customers']} new customers, "
+            f"acquisition cost {r['incremental acquisition cost (95% CI)']} each, "
+            f"payback {r['payback (95% CI)']}"
+        )
 
 
 def _print_table(table: pd.DataFrame) -> None:

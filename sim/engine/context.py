@@ -52,6 +52,9 @@ class Today:
         price_premium: value of today's orders above the basket at index 1 (sample money),
             so the cost of goods follows the goods, not the price charged.
         rival_buyers: consumers who bought from a competitor today (a stolen sale).
+        coupon_made_online: online buyers of today who would not have bought without the
+            coupon they held (same random draw, no coupon); missions never are.
+        coupon_made_store: the same for store buyers.
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -68,6 +71,8 @@ class Today:
     rival_price: np.ndarray = field(default_factory=lambda: np.empty(0))
     price_premium: float = 0.0
     rival_buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coupon_made_online: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coupon_made_store: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass

@@ -102,6 +102,15 @@ COLUMNS: tuple[Column, ...] = (
         "Of a competitor purchase: the rival that won, by its position in the scenario's "
         "`competitors` in force that day (0 = the first named); -1 on every other row.",
     ),
+    Column(
+        "without_coupon",
+        np.int8,
+        _LABEL,
+        -1,
+        "Of a coupon redemption: what the buyer would have done without the coupon, on the "
+        "same random draw: `would_buy` (the discount paid for a purchase that needed none: a "
+        "repeat need, or a prospect who would have bought anyway) or `would_not_buy`.",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -172,6 +181,13 @@ class Outcome(IntEnum):
     abandoned = 2
 
 
+class WithoutCoupon(IntEnum):
+    """What a coupon's redeemer would have done without it (the ``without_coupon`` column)."""
+
+    would_buy = 0
+    would_not_buy = 1
+
+
 #: Events that count as touchpoints in the report's sense (2.4.1).
 TOUCHPOINTS: tuple[str, ...] = tuple(name for name, _, touch in EVENTS if touch)
 
@@ -205,6 +221,7 @@ LABELS: dict[str, list[str]] = {
     "channel": [c.name for c in Channel],
     "outcome": [o.name for o in Outcome],
     "account": [name for name, _ in ACCOUNTS],
+    "without_coupon": [w.name for w in WithoutCoupon],
 }
 
 SCHEMA = pa.schema([pa.field(c.name, c.arrow, nullable=c.nullable) for c in COLUMNS])

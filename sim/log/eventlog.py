@@ -22,6 +22,7 @@ from sim.log.columns import (  # noqa: F401  (re-exported: the log's vocabulary)
     Channel,
     Event,
     Outcome,
+    WithoutCoupon,
 )
 
 #: ``fulfilled_from`` value for the online warehouse (stores are 0..count-1).

@@ -32,9 +32,14 @@ from sim.measure.funnel import (
     ratio,
     stockout_rate,
 )
+from sim.measure.lifetime import customer_lifetime_value
 from sim.measure.market import market_kpis
-from sim.measure.money import PNL_LINES, media_spend, pnl
+from sim.measure.money import PNL_LINES, coupon_deadweight_share, media_spend, pnl
+from sim.scenario.sections import Costs
 from sim.scenario.vocabulary import CONTENT_CHANNELS
+
+#: Discount rate of lifetime value when the caller gives none: the scenario default.
+DEFAULT_DISCOUNT_RATE: float = Costs.model_fields["annual_discount_rate"].default
 
 __all__ = [
     "KPI",
@@ -226,6 +231,7 @@ def compute_kpis(
     consumers: pd.DataFrame,
     horizon_days: int,
     daily: pd.DataFrame | None = None,
+    annual_discount_rate: float = DEFAULT_DISCOUNT_RATE,
 ) -> dict[str, float]:
     """All KPIs of one run as a flat dict of plain floats (NaN where undefined).
 
@@ -234,6 +240,8 @@ def compute_kpis(
         consumers: the consumers table; its length is the population.
         horizon_days: the run's horizon; every event day must be in ``0..horizon_days-1``.
         daily: the daily table; ``content_spend`` feeds content ROI and acquisition cost.
+        annual_discount_rate: discounts future margin in customer lifetime value (the
+            scenario's ``costs.annual_discount_rate``): a valuation choice, not the log's.
 
     Raises:
         ValueError: a required column is missing or an event lies outside the horizon.
@@ -256,10 +264,14 @@ def compute_kpis(
     }
     out.update(funnel_kpis(frame, len(consumers), daily, media_spend(events)))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
+    out["coupon_deadweight_share"] = coupon_deadweight_share(events)
     out.update(market_kpis(frame, events))
     money = pnl(events, horizon_days)
     out.update(money)
     out["integration_share_of_revenue"] = ratio(money["integration_spend"], money["net_revenue"])
+    out["new_customers"] = int((frame.first(frame.purchased) >= 0).sum())
+    out["acquisition_spend"] = money["marketing_cost"] + money["coupon_discounts"]
+    out.update(customer_lifetime_value(events, horizon_days, annual_discount_rate))
     return {k.name: float(out[k.name]) for k in KPIS}
 
 
@@ -389,6 +401,14 @@ KPIS: tuple[KPI, ...] = (
         "share",
     ),
     KPI(
+        "coupon_deadweight_share",
+        "Share of coupon cost (face value redeemed) spent on purchases that needed no coupon: "
+        "the buyer would have bought without it on the same random draw (repeat needs "
+        "included); NaN if none was redeemed.",
+        "coupons",
+        "share",
+    ),
+    KPI(
         "market_share",
         "Brand orders / category purchases (brand orders and rivals' purchases); 1 without rivals.",
         "market",
@@ -427,6 +447,41 @@ KPIS += tuple(
         "Integration spend / net revenue (the report: leaders spend 5-8%).",
         "money",
         "ratio",
+    ),
+    KPI(
+        "new_customers",
+        "Customers whose first purchase is in the horizon (not known before day 0).",
+        "funnel",
+        "count",
+    ),
+    KPI(
+        "acquisition_spend",
+        "Marketing cost (media and content production) plus coupon discounts: what "
+        "incremental acquisition cost divides by extra new customers.",
+        "money",
+        "money",
+    ),
+    KPI(
+        "customer_lapse_rate",
+        "Daily chance an active customer lapses, fitted from the log (lapses over active "
+        "customer-days at risk, censored at the horizon).",
+        "money",
+        "share",
+    ),
+    KPI(
+        "customer_remaining_lifetime_days",
+        "Expected days an active customer stays before lapsing or leaving the market, from "
+        "the fitted daily chances (memoryless: the same at any age); NaN if nobody leaves.",
+        "money",
+        "days",
+    ),
+    KPI(
+        "customer_lifetime_value",
+        "Per customer won in the horizon: discounted gross margin from the first purchase, "
+        "observed to the horizon and projected past it by the fitted lapse, win-back and "
+        "exit chances (costs.annual_discount_rate); money per customer.",
+        "money",
+        "money",
     ),
 )
 

@@ -94,6 +94,26 @@ def integration_by_lever(events: pd.DataFrame) -> dict[str, float]:
     return events["value"][rows].groupby(lever.to_numpy()).sum().to_dict()
 
 
+def coupon_deadweight_share(events: pd.DataFrame) -> float:
+    """Share of coupon cost spent on purchases that needed no coupon (deadweight).
+
+    Each ``coupon_redeem`` row says what its buyer would have done without the coupon on the
+    same random draw (``without_coupon``): repeat needs and prospects whose chance without
+    the coupon already covered their draw would have bought anyway. Weighted by face value,
+    so it is the share of the discount money that bought nothing extra. The coupon's pull to
+    the store is not undone: a purchase on a visit the coupon prompted counts by its buy
+    decision alone, so this is the deadweight at the till. NaN with no redemption, or for a
+    log written before the column existed.
+    """
+    if "without_coupon" not in events:
+        return float("nan")
+    redeem = (_label(events["event"]) == "coupon_redeem").to_numpy()
+    value = events["value"].to_numpy(np.float64)[redeem]
+    anyway = (_label(events["without_coupon"]) == "would_buy").to_numpy()[redeem]
+    total = float(value.sum())
+    return float(value[anyway].sum()) / total if total > 0 else float("nan")
+
+
 def media_spend(events: pd.DataFrame) -> float | None:
     """Content media spend booked in the log (None for a log without cost rows)."""
     if "account" not in events:

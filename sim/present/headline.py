@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.present.numbers import money, percent
+from sim.present.numbers import money, number, percent
 from sim.study.experiment import ExperimentResult
 from sim.study.stats import paired_difference
 
@@ -142,6 +142,9 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
         f"It brings {money(best.revenue[0], code, signed=True)} of revenue "
         f"({percent(best.revenue_change)}) {spend}{back}."
     )
+    payback = _payback_sentence(result, best.arm, control, days)
+    if payback:
+        lines.append(payback)
     verdict = (
         "the interval excludes zero, so the difference is not chance"
         if best.sure
@@ -165,6 +168,26 @@ def summary_sentences(result: ExperimentResult) -> list[str]:
     return lines
 
 
+def _payback_sentence(result: ExperimentResult, arm: str, control: str, days: int) -> str:
+    """When the arm's cumulative profit overtakes the control's for good, in words."""
+    money_rows = result.money
+    if money_rows is None or money_rows.empty:
+        return ""
+    hit = money_rows[(money_rows["arm"] == arm) & (money_rows["measure"] == "payback_day")]
+    if hit.empty:
+        return ""
+    r = hit.iloc[0]
+    if not np.isfinite(r["estimate"]):
+        return f"Its cumulative profit does not stay above {control}'s within the {days} days."
+    interval = ""
+    if np.isfinite(r["ci_low"]) or np.isfinite(r["ci_high"]):
+        interval = f" (95% interval {_day(r['ci_low'], days)} to {_day(r['ci_high'], days)})"
+    return (
+        f"It pays back on {_day(r['estimate'], days)}{interval}: from then on its cumulative "
+        f"profit stays above {control}'s."
+    )
+
+
 def money_table(result: ExperimentResult) -> pd.DataFrame:
     """Per arm: extra revenue, extra spend, net and return, formatted for people."""
     code = currency(result)
@@ -186,4 +209,61 @@ def money_table(result: ExperimentResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["ArmMoney", "arm_money", "currency", "market_scale", "money_table", "summary_sentences"]
+def _cell(m: pd.DataFrame, name: str, show) -> str:
+    """A measure's estimate and interval as text (``show`` formats one number)."""
+    if name not in m.index:
+        return "n/a"
+    r = m.loc[name]
+    value = show(r["estimate"])
+    if not (np.isfinite(r["ci_low"]) or np.isfinite(r["ci_high"])):
+        note = " (no interval: extra customers may be 0)" if "unbounded" in r["method"] else ""
+        return f"{value}{note}"
+    return f"{value} ({show(r['ci_low'])} to {show(r['ci_high'])})"
+
+
+def _day(value: float, horizon: int) -> str:
+    if not np.isfinite(value):
+        return f"not within {horizon} days" if value == np.inf else "n/a"
+    return f"day {value:.0f}"
+
+
+def measures_table(result: ExperimentResult) -> pd.DataFrame:
+    """Per arm: extra new customers and acquisition spend, incremental acquisition cost and
+    payback day with their 95% intervals, formatted for people (market figures).
+
+    Counts and spend are scaled to the market; the acquisition cost per customer and the
+    payback day do not depend on the scale.
+    """
+    money_rows = result.money
+    if money_rows is None or money_rows.empty:
+        return pd.DataFrame()
+    code, scale = currency(result), market_scale(result)
+    horizon = result.experiment.configs[result.experiment.control].horizon_days
+    rows = []
+    for arm, block in money_rows.groupby("arm", sort=False):
+        m = block.set_index("measure")
+        row: dict[str, str] = {"arm": arm}
+
+        row["extra new customers"] = _cell(
+            m, "extra_new_customers", lambda x: ("+" if x > 0 else "") + number(x * scale)
+        )
+        row["extra acquisition spend"] = _cell(
+            m, "extra_acquisition_spend", lambda x: money(x * scale, code, signed=True)
+        )
+        row["incremental acquisition cost (95% CI)"] = _cell(
+            m, "incremental_acquisition_cost", lambda x: money(x, code)
+        )
+        row["payback (95% CI)"] = _cell(m, "payback_day", lambda x, h=horizon: _day(x, h))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "ArmMoney",
+    "arm_money",
+    "currency",
+    "market_scale",
+    "measures_table",
+    "money_table",
+    "summary_sentences",
+]

@@ -27,17 +27,24 @@ from sim.measure.kpis import KPI_DESCRIPTIONS, MONEY_KPIS
 from sim.present import headline
 from sim.present.numbers import money, number, p_value, percent
 from sim.study.experiment import ExperimentResult
-from sim.study.stats import suggest_replications
+from sim.study.stats import suggest_replications, summarize
 
 #: Default suggestion target when none is asked for: +-1% of the control's mean.
 DEFAULT_RELATIVE_HALF_WIDTH = 0.01
 TIMESERIES = ("revenue_online", "revenue_store", "customers", "aware_share", "stockouts")
 RESULT_FILES = (
     "runs.csv", "runs.parquet", "summary.csv", "summary.parquet", "daily.parquet",
-    "paired_daily.parquet", "suggestions.csv", "report.html", "manifest.json",
+    "paired_daily.parquet", "money_measures.csv", "suggestions.csv", "report.html",
+    "manifest.json",
+)  # fmt: skip
+#: P&L lines the money forest plot shows, profit first and revenue beside it.
+MONEY_FOREST = (
+    "profit", "revenue", "net_revenue", "gross_profit", "contribution", "coupon_cost",
+    "marketing_cost", "fulfilment_cost", "store_variable_cost", "store_fixed_cost",
+    "integration_spend",
 )  # fmt: skip
 #: Money KPIs per order or per customer: shown in the currency, not scaled to the market.
-MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost")
+MONEY_PER_UNIT = ("average_order_value", "customer_acquisition_cost", "customer_lifetime_value")
 #: Money KPIs that are totals of the simulated sample: shown as market money (x market_scale).
 MONEY_TOTALS = tuple(k for k in MONEY_KPIS if k not in MONEY_PER_UNIT)
 _ENV = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=True)
@@ -119,6 +126,7 @@ def make_plots(result: ExperimentResult, summary: pd.DataFrame) -> dict[str, byt
     from sim.present.plots.experiment import (
         channel_bars,
         forest_plot,
+        money_forest,
         paired_over_time,
         pairing_gain,
         timeseries_bands,
@@ -128,9 +136,14 @@ def make_plots(result: ExperimentResult, summary: pd.DataFrame) -> dict[str, byt
     scale, code = headline.market_scale(result), headline.currency(result)
     pngs = {}
     paired = result.paired_daily
-    if not paired.empty and (paired["series"] == "revenue").any():
-        fig = paired_over_time(paired, "revenue", scale=scale, currency=code, control=control)
-        pngs["paired_revenue.png"] = _png(fig)
+    for series in ("profit", "revenue"):
+        if not paired.empty and (paired["series"] == series).any():
+            fig = paired_over_time(paired, series, scale=scale, currency=code, control=control)
+            pngs[f"paired_{series}.png"] = _png(fig)
+    lines = [k for k in MONEY_FOREST if k in result.runs]
+    if lines:
+        money_summary = summarize(result.runs, lines, control, arms=arms)
+        pngs["forest_money.png"] = _png(money_forest(money_summary, scale=scale, currency=code))
     pngs["forest.png"] = _png(forest_plot(summary))
     pngs["channels.png"] = _png(
         channel_bars(result.runs, arms=arms, control=control, scale=scale, currency=code)
@@ -210,9 +223,14 @@ def render_html(
     exp, spec = result.experiment, result.experiment.spec
     scale, code = headline.market_scale(result), headline.currency(result)
     b64 = {name: base64.b64encode(data).decode() for name, data in pngs.items()}
-    over_time = b64.pop("paired_revenue.png", None)
+    over_time = [
+        (series, b64.pop(f"paired_{series}.png"))
+        for series in ("profit", "revenue")
+        if f"paired_{series}.png" in b64
+    ]
     titles = {
-        "forest.png": "Every KPI: change vs control (95% interval)",
+        "forest_money.png": "Money: change vs control in market money (95% interval)",
+        "forest.png": "Every KPI: change vs control, relative (95% interval)",
         "channels.png": "Revenue and cost by channel, change vs control",
         "pairing.png": "How much pairing narrows the intervals",
     }
@@ -237,6 +255,8 @@ def render_html(
         )
     money_frame = headline.money_table(result)
     money_columns, money_rows = _rows(money_frame) if len(money_frame) else ([], [])
+    measures = headline.measures_table(result)
+    measure_columns, measure_rows = _rows(measures) if len(measures) else ([], [])
     result_columns, result_rows = _rows(results_table(summary, scale=scale, currency=code))
     sugg = suggestions.assign(half_width=suggestions["half_width"].map(number))
     suggestion_columns, suggestion_rows = _rows(sugg) if len(sugg) else ([], [])
@@ -246,6 +266,8 @@ def render_html(
         sentences=headline.summary_sentences(result),
         money_columns=money_columns,
         money_rows=money_rows,
+        measure_columns=measure_columns,
+        measure_rows=measure_rows,
         over_time=over_time,
         control=exp.control,
         currency=code,
@@ -283,7 +305,8 @@ def write_results(
 
     Contents: runs.csv/.parquet (one row per arm x replication), summary.csv/.parquet,
     daily.parquet (per-arm daily bands), paired_daily.parquet (running money totals, arm minus
-    control, per day), suggestions.csv, plots/*.png, report.html and
+    control, per day), money_measures.csv (incremental acquisition cost, payback day),
+    suggestions.csv, plots/*.png, report.html and
     manifest.json.
     """
     out = check_output(out, force=force)
@@ -298,6 +321,7 @@ def write_results(
         summary.to_parquet(tmp / "summary.parquet", index=False)
         result.daily.to_parquet(tmp / "daily.parquet", index=False)
         result.paired_daily.to_parquet(tmp / "paired_daily.parquet", index=False)
+        result.money.to_csv(tmp / "money_measures.csv", index=False)
         suggestions.to_csv(tmp / "suggestions.csv", index=False)
         for name, data in pngs.items():
             (tmp / "plots" / name).write_bytes(data)

@@ -544,6 +544,11 @@ class Costs(_Frozen):
         description="Integration bought as SaaS: one-off costs 60% lower (report 3.5.1, 4.3.3).",
     )
     levers: LeverCosts = Field(default_factory=LeverCosts)
+    annual_discount_rate: Probability = Field(
+        0.1,
+        description="Yearly rate at which future margin is discounted in customer lifetime value "
+        "(assumption: a retailer's cost of capital; 0 = no discounting).",
+    )
 
 
 class ScheduledChange(_Frozen):

@@ -44,5 +44,10 @@ class MeasuredModel(OmnichannelModel):
             return float("nan")
         if self._kpis is None:
             events = self.events_table().to_pandas()
-            self._kpis = compute_kpis(events, self.consumers_frame(), self.config.horizon_days)
+            self._kpis = compute_kpis(
+                events,
+                self.consumers_frame(),
+                self.config.horizon_days,
+                annual_discount_rate=self.config.costs.annual_discount_rate,
+            )
         return self._kpis[name]

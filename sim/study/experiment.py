@@ -66,6 +66,8 @@ DAILY_SERIES = (
     "coupon_cost",
     "content_spend",
 )
+#: Daily P&L lines kept per run (from the worker's daily P&L), for payback and running totals.
+PNL_SERIES = ("profit",)
 #: Arm names appear in tables, plot labels and the HTML report: printable, short, and
 #: without ``$`` or a backslash (matplotlib would read them as mathematics and fail after the runs).
 ARM_NAME = re.compile(r"[^\x00-\x1f\x7f$\\]{1,60}")
@@ -318,6 +320,8 @@ class ExperimentResult:
     #: Runs simulated by this call, and runs reused from an interrupted earlier call.
     ran: int = 0
     reused: int = 0
+    #: Money measures of each arm against the control (:func:`money_measures`).
+    money: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_experiment(
@@ -374,7 +378,7 @@ def run_experiment(
         if own:
             ev.close()
     wall = time.perf_counter() - started
-    runs, daily, paired = _tables(experiment, hashes, records)
+    runs, daily, paired, money = _tables(experiment, hashes, records)
     return ExperimentResult(
         experiment,
         runs,
@@ -385,6 +389,7 @@ def run_experiment(
         paired,
         ran=len(jobs),
         reused=reused,
+        money=money,
     )
 
 
@@ -426,7 +431,7 @@ def _missing(
                     "run_id": f"{key[0]}-seed{seed}",
                     "config": experiment.configs[arm].to_dict(),
                     "seed": seed,
-                    "keep": ["daily"],
+                    "keep": ["daily", "pnl"],
                 }
     return jobs
 
@@ -435,8 +440,9 @@ def _tables(
     experiment: LoadedExperiment,
     hashes: dict[str, str],
     records: dict[tuple[str, int], dict[str, Any]],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tidy KPI rows (one per arm x replication), per-arm daily bands, paired running totals."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Tidy KPI rows (one per arm x replication), per-arm daily bands, paired running totals
+    and the money measures."""
     rows = []
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for arm in experiment.arms:
@@ -452,7 +458,12 @@ def _tables(
                     **rec["kpis"],
                 }
             )
-    return pd.DataFrame(rows), _daily_bands(experiment, results), paired_daily(experiment, results)
+    return (
+        pd.DataFrame(rows),
+        _daily_bands(experiment, results),
+        paired_daily(experiment, results),
+        money_measures(experiment, results),
+    )
 
 
 def _record(outcome: Outcome, config_hash: str, seed: int) -> dict[str, Any]:
@@ -462,12 +473,16 @@ def _record(outcome: Outcome, config_hash: str, seed: int) -> dict[str, Any]:
     comparison builds its tables from exactly what an uninterrupted one would.
     """
     daily = outcome["daily"]
+    series = {c: daily[c].to_numpy(float).tolist() for c in DAILY_SERIES if c in daily}
+    pnl = outcome.get("pnl")
+    if pnl is not None:
+        series.update({c: pnl[c].to_numpy(float).tolist() for c in PNL_SERIES})
     record = {
         "config_hash": config_hash,
         "seed": seed,
         "engine": outcome["engine"],
         "kpis": outcome["kpis"],
-        "daily": {c: daily[c].to_numpy(float).tolist() for c in DAILY_SERIES if c in daily},
+        "daily": series,
     }
     return json.loads(json.dumps(record, default=_plain))
 
@@ -479,7 +494,7 @@ def _plain(value: Any) -> Any:
 
 
 #: Money series whose running total is compared day by day (``revenue`` = online + store).
-CUMULATIVE_SERIES = ("revenue", "content_spend", "coupon_cost")
+CUMULATIVE_SERIES = ("revenue", "profit", "content_spend", "coupon_cost")
 
 
 def paired_daily(
@@ -530,6 +545,98 @@ def paired_daily(
                 )
             )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+#: Money measures of an arm against the control, in display order: (name, unit, meaning).
+MONEY_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("extra_new_customers", "count", "New customers, arm minus control (mean of pairs)."),
+    (
+        "extra_acquisition_spend",
+        "money",
+        "Acquisition spend (marketing cost + coupon discounts), arm minus control.",
+    ),
+    (
+        "incremental_acquisition_cost",
+        "money per customer",
+        "Extra acquisition spend / extra new customers (paired means); interval by paired "
+        "bootstrap over replications, none when the extra customers may be 0.",
+    ),
+    (
+        "payback_day",
+        "day",
+        "First day from which the arm's cumulative profit stays above the control's (mean of "
+        "paired replications); inf: not within the horizon; interval by paired bootstrap.",
+    ),
+)
+
+
+def money_measures(
+    experiment: LoadedExperiment,
+    results: dict[tuple[str, int], dict[str, Any]],
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per non-control arm: extra new customers and acquisition spend (paired t), incremental
+    customer acquisition cost and payback day (paired bootstrap), in the log's money.
+
+    Ratios and first-crossing days of paired differences have no t interval, so both resample
+    replications whole; a measure the runs do not carry (runs recorded before it existed) is
+    left out.
+    """
+    from sim.study.stats import paired_difference, paired_payback, ratio_of_differences
+
+    control, n = experiment.control, len(experiment.seeds)
+
+    def kpi(arm: str, name: str) -> np.ndarray:
+        return np.array([results[arm, r]["kpis"].get(name, np.nan) for r in range(n)], float)
+
+    def profit(arm: str) -> np.ndarray | None:
+        curves = [results[arm, r]["daily"].get("profit") for r in range(n)]
+        return None if any(c is None for c in curves) else np.array(curves, float)
+
+    rows = []
+    for arm in experiment.arms:
+        if arm == control:
+            continue
+        found = {}
+        for name, kpi_name in (
+            ("extra_new_customers", "new_customers"),
+            ("extra_acquisition_spend", "acquisition_spend"),
+        ):
+            a, b = kpi(arm, kpi_name), kpi(control, kpi_name)
+            if np.isnan(a).all():
+                continue
+            d = paired_difference(a, b, confidence=confidence)
+            found[name] = (d.mean_diff, d.ci_low, d.ci_high, d.n, "paired t")
+        if len(found) == 2:
+            e = ratio_of_differences(
+                kpi(arm, "acquisition_spend"),
+                kpi(control, "acquisition_spend"),
+                kpi(arm, "new_customers"),
+                kpi(control, "new_customers"),
+                confidence=confidence,
+            )
+            found["incremental_acquisition_cost"] = (e.value, e.ci_low, e.ci_high, e.n, e.method)
+        treated, base = profit(arm), profit(control)
+        if treated is not None and base is not None:
+            e = paired_payback(treated, base, confidence=confidence)
+            found["payback_day"] = (e.value, e.ci_low, e.ci_high, e.n, e.method)
+        for name, unit, _ in MONEY_MEASURES:
+            if name in found:
+                value, low, high, count, method = found[name]
+                rows.append(
+                    {
+                        "arm": arm,
+                        "measure": name,
+                        "unit": unit,
+                        "estimate": value,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "n": count,
+                        "method": method,
+                    }
+                )
+    columns = ["arm", "measure", "unit", "estimate", "ci_low", "ci_high", "n", "method"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _daily_bands(

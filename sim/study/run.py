@@ -51,7 +51,13 @@ def simulate(
     events = model.events_table()
     consumers = model.consumers_frame()
     daily = model.daily_frame()
-    kpis = compute_kpis(events.to_pandas(), consumers, days, daily=daily)
+    kpis = compute_kpis(
+        events.to_pandas(),
+        consumers,
+        days,
+        daily=daily,
+        annual_discount_rate=config.costs.annual_discount_rate,
+    )
     wall = time.perf_counter() - started
     manifest = {
         "scenario": config.name,

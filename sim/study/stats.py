@@ -288,3 +288,105 @@ def suggest_replications(
         if diffs.size >= 2:
             out[arm] = replications_needed(diffs, half_width, confidence)
     return out
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A measure derived from paired replications, with its interval and how it was got."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    method: str
+
+
+def ratio_of_differences(
+    numerator_treatment: Sequence[float] | np.ndarray,
+    numerator_control: Sequence[float] | np.ndarray,
+    denominator_treatment: Sequence[float] | np.ndarray,
+    denominator_control: Sequence[float] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Estimate:
+    """``mean(num_t - num_c) / mean(den_t - den_c)`` with a paired bootstrap interval.
+
+    A ratio of two paired mean differences (incremental acquisition cost: extra spend over
+    extra new customers) has no t interval; resampling replications whole (each keeps its
+    numerator and denominator difference together) gives a percentile interval. When the
+    denominator's own interval includes zero the ratio is unbounded (the arm may win no
+    extra customers at all) and the interval is NaN, said so in ``method``.
+    """
+    dn = np.asarray(numerator_treatment, float) - np.asarray(numerator_control, float)
+    dd = np.asarray(denominator_treatment, float) - np.asarray(denominator_control, float)
+    keep = ~(np.isnan(dn) | np.isnan(dd))
+    dn, dd = dn[keep], dd[keep]
+    n = int(dn.size)
+    value = float(dn.mean() / dd.mean()) if n and dd.mean() != 0 else _NAN
+    if n < 2 or not np.isfinite(value):
+        return Estimate(value, _NAN, _NAN, n, "paired bootstrap")
+    rng = np.random.default_rng(_RNG_SEED)
+    options = dict(confidence_level=confidence, n_resamples=n_resamples, method="percentile")
+    if np.ptp(dd) > 0:
+        denominator = stats.bootstrap((dd,), np.mean, rng=rng, **options).confidence_interval
+        if denominator.low <= 0 <= denominator.high:
+            return Estimate(value, _NAN, _NAN, n, "paired bootstrap: unbounded (denominator ~ 0)")
+    if np.ptp(dn) == 0 and np.ptp(dd) == 0:
+        return Estimate(value, value, value, n, "paired bootstrap")
+    with _quiet():
+        res = stats.bootstrap(
+            (dn, dd),
+            lambda a, b, axis: np.mean(a, axis=axis) / np.mean(b, axis=axis),
+            paired=True,
+            vectorized=True,
+            rng=rng,
+            **options,
+        )
+    ci = res.confidence_interval
+    return Estimate(value, float(ci.low), float(ci.high), n, "paired bootstrap")
+
+
+def payback_day(running_difference: np.ndarray) -> float:
+    """First day from which a running total stays above zero (0 if it always is; inf if it
+    ends at or below zero). Works on one curve or a stack of curves (one answer each)."""
+    curves = np.atleast_2d(np.asarray(running_difference, float))
+    days = curves.shape[1]
+    below = curves <= 0
+    last_below = days - 1 - np.argmax(below[:, ::-1], axis=1)
+    out = np.where(below.any(axis=1), last_below + 1, 0).astype(float)
+    out[out >= days] = np.inf
+    return out if np.ndim(running_difference) > 1 else float(out[0])
+
+
+def paired_payback(
+    treatment_daily: np.ndarray,
+    control_daily: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+) -> Estimate:
+    """Payback day of an arm: the first day from which its cumulative extra profit over the
+    control (mean of the paired replications) turns and stays positive.
+
+    Args:
+        treatment_daily: daily profit, one row per replication.
+        control_daily: the control's, same replications in the same order.
+
+    The interval resamples replications whole (paired bootstrap, percentile); a payback
+    that does not come within the horizon is ``inf`` (so is an interval end).
+    """
+    diff = np.cumsum(np.asarray(treatment_daily, float) - np.asarray(control_daily, float), axis=1)
+    n = diff.shape[0]
+    value = payback_day(diff.mean(axis=0))
+    if n < 2:
+        return Estimate(value, _NAN, _NAN, n, "paired bootstrap")
+    rng = np.random.default_rng(_RNG_SEED)
+    picks = rng.integers(0, n, size=(n_resamples, n))
+    weights = np.zeros((n_resamples, n))
+    np.add.at(weights, (np.arange(n_resamples)[:, None], picks), 1.0 / n)
+    days = payback_day(weights @ diff)
+    tail = (1.0 - confidence) / 2.0
+    low = float(np.quantile(days, tail, method="inverted_cdf"))
+    high = float(np.quantile(days, 1.0 - tail, method="inverted_cdf"))
+    return Estimate(value, low, high, n, "paired bootstrap")

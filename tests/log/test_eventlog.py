@@ -32,6 +32,7 @@ EXPECTED_TYPES = {
     "fulfilled_from": pa.int32(),
     "account": pa.dictionary(pa.int8(), pa.string()),
     "competitor": pa.int16(),
+    "without_coupon": pa.dictionary(pa.int8(), pa.string()),
 }
 
 

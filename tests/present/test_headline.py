@@ -47,3 +47,18 @@ def test_with_a_pnl_the_winner_is_the_arm_with_the_most_profit(result):  # noqa:
         (runs[runs.arm == "less"].profit.mean() - runs[runs.arm == "ctl"].profit.mean())
         * market_scale(result)
     )
+
+
+def test_the_summary_says_when_the_winner_pays_back(result):  # noqa: F811
+    import numpy as np
+    import pandas as pd
+
+    result.money = pd.DataFrame(
+        [("more", "payback_day", "day", 40.0, 31.0, np.inf, 8, "paired bootstrap")],
+        columns=["arm", "measure", "unit", "estimate", "ci_low", "ci_high", "n", "method"],
+    )
+    days = result.experiment.configs["ctl"].horizon_days
+    assert (
+        f"It pays back on day 40 (95% interval day 31 to not within {days} days): from then on "
+        "its cumulative profit stays above ctl's." in summary_sentences(result)
+    )

@@ -163,3 +163,57 @@ def test_the_report_opens_with_the_summary_in_market_money(result, summary, tmp_
     page = (write_results(result, summary, tmp_path / "res") / "report.html").read_text()
     assert page.index('id="summary"') < page.index("<h2>")
     assert "CNY" in page and "&amp;quot;" not in page and "&quot;" not in page
+
+
+def _with_money(result) -> ExperimentResult:
+    """The fixture with profit in its runs and a money-measures table."""
+    runs = result.runs.assign(profit=result.runs["revenue"] * 0.2)
+    money = pd.DataFrame(
+        [
+            ("more", "extra_new_customers", "count", 2.0, 1.0, 3.0, 8, "paired t"),
+            ("more", "incremental_acquisition_cost", "money per customer", 12.5, 10.0, 15.0, 8,
+             "paired bootstrap"),
+            ("more", "payback_day", "day", 40.0, 31.0, np.inf, 8, "paired bootstrap"),
+            ("less", "incremental_acquisition_cost", "money per customer", 3.0, np.nan, np.nan,
+             8, "paired bootstrap: unbounded (denominator ~ 0)"),
+            ("less", "payback_day", "day", np.inf, np.inf, np.inf, 8, "paired bootstrap"),
+        ],
+        columns=["arm", "measure", "unit", "estimate", "ci_low", "ci_high", "n", "method"],
+    )  # fmt: skip
+    result.runs, result.money = runs, money
+    return result
+
+
+def test_money_forest_reads_in_market_money_with_profit_first(result):
+    from sim.present.plots import money_forest
+
+    result = _with_money(result)
+    money = summarize(result.runs, ["profit", "revenue"], "ctl", arms=result.experiment.arms)
+    fig = money_forest(money, scale=1000.0, currency="CNY")
+    ax = fig.axes[0]
+    rows = sorted(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert rows[-1][1].startswith("profit") and rows[-2][1].startswith("profit")  # top rows
+    assert "market money (CNY)" in ax.get_xlabel()
+    more = money[(money["kpi"] == "profit") & (money["arm"] == "more")].iloc[0]
+    xs = [line.get_xdata()[0] for line in ax.lines if len(line.get_xdata()) == 1]
+    assert more["diff"] * 1000.0 in xs  # drawn in market money, not relative
+    plt.close(fig)
+
+
+def test_measures_table_says_when_payback_is_not_within_the_horizon(result):
+    from sim.present.headline import measures_table
+
+    table = measures_table(_with_money(result)).set_index("arm")
+    horizon = result.experiment.configs["ctl"].horizon_days
+    assert table.loc["more", "payback (95% CI)"] == f"day 40 (day 31 to not within {horizon} days)"
+    assert table.loc["less", "payback (95% CI)"] == f"not within {horizon} days"
+    assert "no interval" in table.loc["less", "incremental acquisition cost (95% CI)"]
+    assert table.loc["less", "extra new customers"] == "n/a"
+
+
+def test_report_shows_acquisition_cost_payback_and_the_money_forest(result, summary, tmp_path):
+    out = write_results(_with_money(result), summary, tmp_path / "res")
+    page = (out / "report.html").read_text()
+    assert "Acquisition cost and payback" in page and "not within" in page
+    assert (out / "plots" / "forest_money.png").is_file()
+    assert pd.read_csv(out / "money_measures.csv").shape[0] == 5

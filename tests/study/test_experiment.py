@@ -279,3 +279,29 @@ def test_a_working_folder_is_reused_only_for_the_same_arm_config_and_seed(tmp_pa
     pd.testing.assert_frame_equal(
         second.runs[second.runs["replication"] < 2].reset_index(drop=True), first.runs
     )
+
+
+def test_money_measures_follow_from_the_runs_and_the_daily_profit(tmp_path):
+    """Incremental acquisition cost is the ratio of the paired mean differences of the runs'
+    acquisition spend and new customers; the running profit difference ends at the paired
+    profit difference, and the payback day is where that running difference turns positive
+    for good."""
+    from sim.study.stats import payback_day
+
+    text = GOOD.replace("coupons.redeemable_in: online", "content.channels.kol.daily_budget: 0")
+    exp = load_experiment(write(tmp_path, text))
+    result = run_experiment(exp, workers=1, progress=False)
+    money = result.money.set_index("measure")
+    runs = result.runs.set_index(["arm", "replication"])
+    extra = {
+        k: (runs[k]["b"] - runs[k]["a"]).mean() for k in ("acquisition_spend", "new_customers")
+    }
+    cac = money.loc["incremental_acquisition_cost"]
+    assert cac["estimate"] == pytest.approx(extra["acquisition_spend"] / extra["new_customers"])
+    assert money.loc["extra_new_customers", "estimate"] == pytest.approx(extra["new_customers"])
+    paired = result.paired_daily
+    profit = paired[paired["series"] == "profit"].sort_values("day")
+    assert profit["diff"].iloc[-1] == pytest.approx(
+        (runs["profit"]["b"] - runs["profit"]["a"]).mean()
+    )
+    assert money.loc["payback_day", "estimate"] == payback_day(profit["diff"].to_numpy())

@@ -154,3 +154,53 @@ def test_summarize_relative_change_and_control_row():
     assert row["diff"] == pytest.approx(2.0)
     assert row["rel_change"] == pytest.approx(0.1)
     assert row["rel_ci_low"] <= row["rel_change"] <= row["rel_ci_high"]
+
+
+# --- measures derived from paired differences ---------------------------------------------
+
+
+def test_ratio_of_differences_is_the_ratio_of_mean_paired_differences():
+    from sim.study.stats import ratio_of_differences
+
+    rng = np.random.default_rng(3)
+    spend_c, customers_c = rng.normal(1000, 50, 20), rng.normal(200, 10, 20)
+    spend_t = spend_c + rng.normal(300, 20, 20)
+    customers_t = customers_c + rng.normal(30, 3, 20)
+    e = ratio_of_differences(spend_t, spend_c, customers_t, customers_c)
+    assert e.value == pytest.approx((spend_t - spend_c).mean() / (customers_t - customers_c).mean())
+    assert e.ci_low < e.value < e.ci_high
+    assert e.ci_low > 8 and e.ci_high < 12.5  # true ratio 10; spread from both differences
+
+
+def test_ratio_of_differences_has_no_interval_when_the_denominator_may_be_zero():
+    from sim.study.stats import ratio_of_differences
+
+    rng = np.random.default_rng(4)
+    extra = rng.normal(0.0, 5.0, 20)  # extra customers indistinguishable from none
+    e = ratio_of_differences(np.full(20, 100.0), np.zeros(20), 50 + extra, np.full(20, 50.0))
+    assert np.isnan(e.ci_low) and np.isnan(e.ci_high) and "unbounded" in e.method
+
+
+def test_payback_day_is_the_first_day_from_which_the_total_stays_positive():
+    from sim.study.stats import payback_day
+
+    assert payback_day(np.array([-3.0, -1.0, 2.0, -0.5, 1.0, 2.0])) == 4
+    assert payback_day(np.array([1.0, 2.0])) == 0
+    assert payback_day(np.array([-1.0, 2.0, 0.0])) == np.inf
+    np.testing.assert_array_equal(payback_day(np.array([[-1.0, 1.0], [1.0, -1.0]])), [1, np.inf])
+
+
+def test_paired_payback_from_daily_profit_with_bootstrap_interval():
+    """Arm pays 10 up front then earns 1 a day more than the control: cumulative extra profit
+    -10 + (d) ... first positive on day 11. Noise across replications widens the interval."""
+    from sim.study.stats import paired_payback
+
+    days = 40
+    extra = np.ones(days)
+    extra[0] -= 11.0  # day 0: -10 net; day d: -10 + d; stays positive from day 11
+    control = np.random.default_rng(5).normal(100, 5, (8, days))
+    exact = paired_payback(control + extra, control)
+    assert (exact.value, exact.ci_low, exact.ci_high) == (11, 11, 11)
+    noise = np.random.default_rng(6).normal(0, 0.5, (8, days))
+    noisy = paired_payback(control + extra + noise, control)
+    assert noisy.ci_low <= noisy.value <= noisy.ci_high and noisy.ci_high > noisy.ci_low

@@ -12,7 +12,7 @@ import numpy as np
 from sim.engine.context import DayContext
 from sim.engine.prices import ONLINE, channel_response
 from sim.engine.processes.coupons import give_coupons, within_budget
-from sim.engine.processes.touch import buy_odds, plan_visits, touch, unique
+from sim.engine.processes.touch import buy_decision, plan_visits, touch, unique
 from sim.engine.state import NEVER, Mission
 from sim.engine.streams import Source
 from sim.log.eventlog import Channel, Event
@@ -41,9 +41,10 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     claim_coupons(ctx, day, sessions)
     prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
     delivery = ctx.policy.delivery_factor[tr.city_tier[prospects]]
-    p_buy = buy_odds(ctx, prospects, b.buy_online_per_session) * delivery
-    p_buy = p_buy * channel_response(ctx, prospects, ONLINE)  # price paid online today
-    buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_online")]
+    factor = delivery * channel_response(ctx, prospects, ONLINE)  # and the price paid online
+    buyers, ctx.today.coupon_made_online = buy_decision(
+        ctx, prospects, b.buy_online_per_session, draws, "buy_online", factor
+    )
     missions = sessions[s.mission[sessions] == Mission.online]
     ctx.today.online_attempts = np.concatenate([buyers, missions])
 

@@ -20,7 +20,7 @@ from sim.engine.processes.promotions import at_list_prices, book_promotions
 from sim.engine.processes.touch import unique
 from sim.engine.state import NEVER, Mission
 from sim.engine.streams import Draws, Source
-from sim.log.eventlog import NONE, WAREHOUSE, Channel, Event, Outcome
+from sim.log.eventlog import NONE, WAREHOUSE, Channel, Event, Outcome, WithoutCoupon
 
 
 @dataclass
@@ -110,6 +110,7 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
             store=np.where(a.in_store[redeem], location[redeem], NONE),
             value=s.coupon_value[a.who[redeem]],
             coupon=coupon[redeem],
+            without_coupon=_without_coupon(ctx, a)[redeem],
         )
     _tally(ctx, a.channel, buys, value, outcome, s.coupon_value[a.who[redeem]])
     s.coupon_id[a.who[redeem]] = NEVER
@@ -118,6 +119,21 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
     s.mission[a.who] = Mission.none
     _record_purchases(ctx, day, a.who[buys], a.channel[buys])
     _inconsistency_lapse(ctx, day, a, conflict)
+
+
+def _without_coupon(ctx: DayContext, a: Attempts) -> np.ndarray:
+    """Per attempt, what the shopper would have done without their coupon (WithoutCoupon).
+
+    The buy decision (:func:`sim.engine.processes.touch.buy_decision`) names the buyers whom
+    the coupon tipped; everyone else attempting, repeat needs included, would have bought.
+    """
+    today = ctx.today
+    made = np.where(
+        a.in_store,
+        np.isin(a.who, today.coupon_made_store),
+        np.isin(a.who, today.coupon_made_online),
+    )
+    return np.where(made, WithoutCoupon.would_not_buy, WithoutCoupon.would_buy).astype(np.int8)
 
 
 def _basket_values(ctx: DayContext, a: Attempts) -> np.ndarray:

@@ -71,19 +71,43 @@ def plan_visits(
     s.planned_visit_day[who[go]] = (first + delay[go]).astype(np.int32)
 
 
-def buy_odds(ctx: DayContext, who: np.ndarray, base: float) -> np.ndarray:
+def buy_odds(ctx: DayContext, who: np.ndarray, base: float, *, coupon: bool = True) -> np.ndarray:
     """Chance that a considering prospect buys at this opportunity.
 
     Rises with accumulated interest (1 - e^-interest), and with a coupon in hand for
     the price-sensitive, in proportion to the coupon's value as a share of the mean
     basket (``coupon_purchase_lift`` is the lift of a coupon worth 10% of it).
+    ``coupon=False`` gives the same chance as if no one held a coupon: the counterfactual.
     """
     s, b = ctx.state, ctx.config.behaviour
     p = base * (1.0 - np.exp(-s.interest[who]))
+    if not coupon:
+        return np.minimum(p, 1.0)
     discount = np.where(s.coupon_id[who] != NEVER, s.coupon_value[who] / b.basket_mean, 0.0)
     lift = b.coupon_purchase_lift * ctx.traits.price_sensitivity[who] * (discount / 0.1)
     p = p * (1.0 + lift)
     return np.minimum(p, 1.0)
+
+
+def buy_decision(
+    ctx: DayContext, who: np.ndarray, base: float, draws: Draws, label: str, factor=1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which prospects buy, and which of the buyers bought only because of their coupon.
+
+    One keyed uniform ``u`` per prospect decides both: a prospect buys when
+    ``u < p_with_coupon`` and would have bought without the coupon when
+    ``u < p_without_coupon``, so the second answer is the exact counterfactual on the same
+    random number (common random numbers), not an estimate. ``factor`` scales both chances
+    (delivery speed, say).
+
+    Returns:
+        (buyers, coupon_made): the buyers, and those among them who would not have bought
+        without the coupon in hand.
+    """
+    u = draws.uniform(who, label)
+    buys = u < buy_odds(ctx, who, base) * factor
+    made = buys & (u >= buy_odds(ctx, who, base, coupon=False) * factor)
+    return who[buys], who[made]
 
 
 def unique(who: np.ndarray) -> np.ndarray:

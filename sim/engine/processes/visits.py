@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.engine.context import DayContext
 from sim.engine.prices import STORE, channel_response
-from sim.engine.processes.touch import buy_odds, touch, unique
+from sim.engine.processes.touch import buy_decision, touch, unique
 from sim.engine.state import Mission
 from sim.engine.streams import Source
 from sim.log.eventlog import Event
@@ -42,8 +42,13 @@ def store_visits(ctx: DayContext, day: int) -> None:
     )
     touch(ctx, visitors, weight, draws, "visit")
     prospects = visitors[s.considering[visitors] & (s.purchases[visitors] == 0)]
-    p_buy = buy_odds(ctx, prospects, b.buy_in_store_per_visit)
-    p_buy = p_buy * channel_response(ctx, prospects, STORE)  # price paid in store today
-    buyers = prospects[draws.bernoulli(prospects, p_buy, "buy_store")]
+    buyers, ctx.today.coupon_made_store = buy_decision(
+        ctx,
+        prospects,
+        b.buy_in_store_per_visit,
+        draws,
+        "buy_store",
+        channel_response(ctx, prospects, STORE),  # the price paid in store today
+    )
     missions = visitors[s.mission[visitors] == Mission.store]
     ctx.today.store_attempts = np.concatenate([buyers, missions])

@@ -60,6 +60,52 @@ def forest_plot(summary: pd.DataFrame, *, ax: Axes | None = None) -> Figure:
     return fig
 
 
+def money_forest(
+    summary: pd.DataFrame,
+    *,
+    scale: float = 1.0,
+    currency: str = "",
+    ax: Axes | None = None,
+) -> Figure:
+    """The P&L lines' paired change vs control in market money, profit first, one row per
+    (line, arm), with 95% intervals (filled = significant after Holm).
+
+    Args:
+        summary: :func:`sim.study.stats.summarize` of money KPIs (sample money).
+        scale: multiply money by this (``market_size / size`` gives market money).
+        currency: the currency code, for the axis label.
+        ax: draw here instead of a new figure.
+    """
+    rows = summary[~summary["is_control"]].reset_index(drop=True)
+    fig, ax = _axes(ax, (8, 0.35 * max(len(rows), 3) + 1.2))
+    arms = list(dict.fromkeys(rows["arm"]))
+    labels = []
+    for i, row in rows.iterrows():
+        y = len(rows) - 1 - i
+        labels.append(f"{row['kpi'].replace('_', ' ')}  [{row['arm']}]")
+        color = _COLORS[(arms.index(row["arm"]) + 1) % len(_COLORS)]
+        diff = row["diff"] * scale
+        if not np.isfinite(diff):
+            ax.text(0, y, "n/a", va="center", ha="center", fontsize=8, color="grey")
+            continue
+        low, high = row["ci_low"] * scale, row["ci_high"] * scale
+        if np.isfinite(low) and np.isfinite(high):
+            ax.hlines(y, low, high, color=color, lw=2)
+        marker = "D" if row["kpi"] == "profit" else "o"
+        face = color if row["significant"] else "white"
+        ax.plot(diff, y, marker, color=color, mfc=face, mew=1.5, ms=7)
+    ax.axvline(0, color="black", lw=0.8)
+    _money_axis(ax, axis="x")
+    ax.set_yticks(range(len(rows) - 1, -1, -1), labels, fontsize=8)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(
+        f"change vs control over the horizon, market money ({currency}); 95% interval, "
+        "filled = significant"
+    )
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
 def timeseries_bands(
     daily: pd.DataFrame,
     series: str,
@@ -159,7 +205,7 @@ def channel_bars(
     return fig
 
 
-def _money_axis(ax: Axes) -> None:
+def _money_axis(ax: Axes, axis: str = "y") -> None:
     """Tick labels in thousands / millions instead of matplotlib's 1e8 offset."""
     from sim.present.numbers import number
 
@@ -169,7 +215,7 @@ def _money_axis(ax: Axes) -> None:
                 return f"{number(v / scale)}{word}"
         return number(v)
 
-    ax.yaxis.set_major_formatter(FuncFormatter(label))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(FuncFormatter(label))
 
 
 def paired_over_time(

@@ -19,10 +19,11 @@ from sim.io.runs import engine_fingerprint
 
 #: A run to do: ``run_id`` (unique in one submission), ``config`` (a resolved scenario
 #: dict), optional ``overrides`` (dotted paths applied on the worker), ``seed``, and
-#: optional ``keep`` (a list with ``"daily"`` and/or ``"events"``).
+#: optional ``keep`` (a list with ``"daily"``, ``"events"`` and/or ``"pnl"``).
 Job = dict[str, Any]
 #: A run done: ``run_id``, ``status`` ("ok"/"failed"), ``kpis``, ``error``, ``daily``
-#: (the daily table or None), ``events`` (the event log or None), ``wall_time_s``,
+#: (the daily table or None), ``events`` (the event log or None), ``pnl`` (the daily P&L
+#: of :func:`sim.measure.money.daily_pnl` or None), ``wall_time_s``,
 #: ``worker`` (host:pid) and ``engine`` (fingerprint of the simulator code that ran it).
 Outcome = dict[str, Any]
 
@@ -51,13 +52,28 @@ def run_job(job: Job) -> Outcome:
         out.update(status="ok", kpis=result.kpis, error=None)
         out["daily"] = result.daily if "daily" in keep else None
         out["events"] = result.events if "events" in keep else None
+        out["pnl"] = _daily_pnl(result) if "pnl" in keep else None
     except Exception as exc:  # a failed run is data, not a crash of the whole study
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" (at {tb[-1].filename}:{tb[-1].lineno})" if tb else ""
-        out.update(status="failed", kpis={}, error=f"{detail}{where}", daily=None, events=None)
+        out.update(
+            status="failed", kpis={}, error=f"{detail}{where}", daily=None, events=None, pnl=None
+        )
     out["wall_time_s"] = round(time.perf_counter() - started, 4)
     return out
+
+
+def _daily_pnl(result: Any) -> Any:
+    """The run's daily P&L, read from its log's money columns only (a small table to ship)."""
+    from sim.measure.money import daily_pnl
+
+    columns = [
+        c
+        for c in ("day", "event", "value", "outcome", "account")
+        if c in result.events.schema.names
+    ]
+    return daily_pnl(result.events.select(columns).to_pandas(), result.config.horizon_days)
 
 
 def lost(run_id: str, exc: BaseException) -> Outcome:
@@ -69,6 +85,7 @@ def lost(run_id: str, exc: BaseException) -> Outcome:
         "error": f"{type(exc).__name__}: {exc} (the backend lost the run; rerun to retry)",
         "daily": None,
         "events": None,
+        "pnl": None,
         "wall_time_s": float("nan"),
         "worker": None,
         "engine": None,

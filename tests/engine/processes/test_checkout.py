@@ -75,3 +75,25 @@ def test_purchase_updates_the_buyers_record():
     s = ctx.state
     assert s.purchases[5] == 1 and s.first_purchase_day[5] == 0 and s.online_orders[5] == 1
     assert ctx.today.buyers.tolist() == [5]
+
+
+def test_redemption_row_says_whether_the_coupon_made_the_purchase():
+    """Buyers the buy decision names as tipped by the coupon read would_not_buy; everyone
+    else (here a shopper on a repeat errand) would_buy."""
+    from sim.log.eventlog import WithoutCoupon
+
+    ctx = make_ctx({"coupons": {"redeemable_in": "everywhere", "threshold": 0}})
+    give_coupons(ctx, STORE_SHOPPERS, 20.0, 0)
+    ctx.today.coupon_made_store = np.array([1, 3])
+    _shop(ctx, store=STORE_SHOPPERS)
+    redeem = ctx.log.column("event") == Event.coupon_redeem
+    who, flag = ctx.log.column("consumer")[redeem], ctx.log.column("without_coupon")[redeem]
+    flags = dict(zip(who.tolist(), flag.tolist(), strict=True))
+    assert flags == {
+        0: WithoutCoupon.would_buy,
+        1: WithoutCoupon.would_not_buy,
+        2: WithoutCoupon.would_buy,
+        3: WithoutCoupon.would_not_buy,
+    }
+    other = ctx.log.column("without_coupon")[~redeem]
+    assert (other == -1).all()
