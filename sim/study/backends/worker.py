@@ -19,7 +19,9 @@ from sim.io.runs import engine_fingerprint
 
 #: A run to do: ``run_id`` (unique in one submission), ``config`` (a resolved scenario
 #: dict), optional ``overrides`` (dotted paths applied on the worker), ``seed``, and
-#: optional ``keep`` (a list with ``"daily"`` and/or ``"events"``).
+#: optional ``keep`` (a list with ``"daily"`` and/or ``"events"``), and optional ``summarise``
+#: (``"sim.module:function"``, called on the run's result on the worker; its plain-data return
+#: is the outcome's ``summary``, so a study that needs more than KPIs need not ship the log).
 Job = dict[str, Any]
 #: A run done: ``run_id``, ``status`` ("ok"/"failed"), ``kpis``, ``error``, ``daily``
 #: (the daily table or None), ``events`` (the event log or None), ``wall_time_s``,
@@ -51,6 +53,7 @@ def run_job(job: Job) -> Outcome:
         out.update(status="ok", kpis=result.kpis, error=None)
         out["daily"] = result.daily if "daily" in keep else None
         out["events"] = result.events if "events" in keep else None
+        out["summary"] = _summariser(job["summarise"])(result) if job.get("summarise") else None
     except Exception as exc:  # a failed run is data, not a crash of the whole study
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         tb = traceback.extract_tb(exc.__traceback__)
@@ -58,6 +61,16 @@ def run_job(job: Job) -> Outcome:
         out.update(status="failed", kpis={}, error=f"{detail}{where}", daily=None, events=None)
     out["wall_time_s"] = round(time.perf_counter() - started, 4)
     return out
+
+
+def _summariser(name: str) -> Any:
+    """The function a ``summarise`` entry names; only functions of this package are allowed."""
+    import importlib
+
+    module, _, func = name.partition(":")
+    if not (module == "sim" or module.startswith("sim.")) or not func:
+        raise ValueError(f"summarise: {name!r}: expected 'sim.<module>:<function>'")
+    return getattr(importlib.import_module(module), func)
 
 
 def lost(run_id: str, exc: BaseException) -> Outcome:
