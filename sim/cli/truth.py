@@ -65,6 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.1,
         help="relative budget increase for the marginal return (0.1)",
     )
+    p.add_argument("--no-families", action="store_true", help="channels only: no family arms")
+    p.add_argument("--no-marginal", action="store_true", help="no budget-step arms")
     backend.add_options(p)
     p.add_argument("--out", help="results folder (default results/truth-<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace an existing results folder")
@@ -92,6 +94,8 @@ def _truth(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit * 60.0,
         root_seed=args.root_seed,
         budget_step=args.budget_step,
+        families=not args.no_families,
+        marginal=not args.no_marginal,
     )
     base = load_scenario(args.scenario, parse_set_args(args.set))
     out = check_output(

@@ -54,6 +54,8 @@ class TruthSettings(BaseModel):
     budget_step: Annotated[float, Field(gt=0, le=1)] = Field(
         0.1, description="Relative budget increase of the marginal-return arms."
     )
+    families: bool = Field(True, description="Run the touchpoint-family-off arms.")
+    marginal: bool = Field(True, description="Run the budget-step arms (marginal return).")
     permutations: Annotated[Whole, Field(ge=2, le=100_000)] = Field(
         64, description="Sampled orders when there are more than 6 channels."
     )
@@ -265,14 +267,14 @@ def build_arms(base: ScenarioConfig, s: TruthSettings) -> tuple[list[Arm], list[
             if ch not in coalition:
                 _scale_budget(d, ch, 0.0)
         make(coalition_name(coalition, chans), "coalition", "", coalition, d)
-    for fam in FAMILIES:
+    for fam in FAMILIES if s.families else ():
         overrides = fam.off(data)
         if overrides is None:
             continue
         d = copy.deepcopy(data)
         _override(d, overrides)
         make(f"off:{fam.name}", "family_off", fam.name, frozenset(chans), d)
-    for ch in chans:
+    for ch in chans if s.marginal else ():
         d = copy.deepcopy(data)
         _scale_budget(d, ch, 1.0 + s.budget_step)
         make(f"more:{ch}", "budget_step", ch, frozenset(chans), d)
