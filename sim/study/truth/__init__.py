@@ -7,7 +7,7 @@ and small budget steps for the marginal return, until a stated precision is reac
 
 - :mod:`~sim.study.truth.summary`: one run's outcomes by week, segment and city tier
   (computed on the worker, so the event log never travels).
-- :mod:`~sim.study.truth.shapley`: exact and sampled Shapley values over a value function.
+- :mod:`~sim.measure.shapley`: exact and sampled Shapley values over a value function.
 - :mod:`~sim.study.truth.spec`: what to measure and when to stop; the arms it needs.
 - :mod:`~sim.study.truth.runner`: rounds of seeds on an evaluator, resumable.
 - :mod:`~sim.study.truth.estimates`: effects with intervals, tidy.

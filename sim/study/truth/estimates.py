@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.study.truth import shapley
+from sim.measure import shapley
 from sim.study.truth.spec import Arm
 from sim.study.truth.summary import key, split_key
 

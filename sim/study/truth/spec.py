@@ -21,10 +21,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sim.measure import shapley
 from sim.scenario.config import ConfigError, ScenarioConfig, from_dict
 from sim.scenario.reading import validation_problems
 from sim.scenario.sections import Seed, Whole
-from sim.study.truth import shapley
 
 
 class TruthSettings(BaseModel):

@@ -80,7 +80,7 @@ def test_without_interactions_shapley_equals_leave_one_out_equals_single_channel
     """
     from scipy import stats
 
-    from sim.study.truth import shapley
+    from sim.measure import shapley
 
     quiet = {
         "population.size": 3000,

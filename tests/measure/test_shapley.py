@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.study.truth import shapley
+from sim.measure import shapley
 
 PLAYERS = ["a", "b", "c"]
 
