@@ -60,6 +60,8 @@ class TruthResult:
     reused: int = 0
     sampled_orders: int | None = None
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    #: The base arm's values per seed (weekly panels are built from them).
+    base_values: dict[int, dict[str, float]] = field(default_factory=dict)
 
     @property
     def currency(self) -> str:
@@ -183,6 +185,7 @@ def run_truth(
         reused=reused,
         sampled_orders=len(orders) if orders is not None else None,
         rounds=rounds,
+        base_values={seed: done[hashes["base"], seed] for seed in seeds},
     )
 
 
