@@ -77,6 +77,11 @@ def test_without_interactions_shapley_equals_leave_one_out_equals_single_channel
     budgets so small that a consumer is almost never reached by two channels, no sharing
     (no word of mouth, no referral coupons). Then v(S) is additive over channels and the
     three measures agree; each is compared per seed (paired), within a 99% interval.
+
+    Power is limited at this size: on the interacting baseline at 3,000 consumers and 90
+    days the sum of leave-one-out effects was -8% +- 35% away from the all-content effect,
+    so this checks consistency, not the absence of small interactions; at 20,000 consumers
+    over a year the baseline's leave-one-out effects sum to 0.69 of the total.
     """
     from scipy import stats
 
