@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("scenario")
     p.add_argument("--size", type=int, default=20_000, help="consumers (20000)")
-    p.add_argument("--seeds", type=int, default=2, help="seeds for the truth (2)")
+    p.add_argument("--seeds", type=int, default=3, help="seeds for the truth (3)")
     p.add_argument("--flight-seed", type=int, default=0, help="seed of the budget design")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--out", default="results/mmm-benchmark")
@@ -45,8 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     weekly = weekly_panel(observed, chans)
     geo = geo_panel(observed, chans)
     truth = true_contributions(result.effects, chans)
-    by_channel = truth.groupby("channel", as_index=False)[["true_revenue", "ci_low", "ci_high"]]
-    totals = by_channel.sum().rename(columns={"ci_low": "true_low", "ci_high": "true_high"})
+    e = result.effects
+    totals = e[(e.measure == "shapley") & (e.scope == "total") & (e.metric == "revenue")]
+    totals = totals.rename(
+        columns={"player": "channel", "mean": "true_revenue", "ci_low": "true_low",
+                 "ci_high": "true_high"}
+    )  # fmt: skip
     fitted = mmm.fit(weekly, chans)
     scores = mmm.recovery(fitted, weekly, totals, chans)
     with atomic_folder(args.out, force=args.force) as tmp:
