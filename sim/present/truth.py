@@ -126,7 +126,8 @@ def split_table(result: TruthResult, scope: str) -> pd.DataFrame:
     rows = rows[rows.measure.isin(["all_content", "shapley", "family"])]
     out = []
     for (measure, player), block in rows.groupby(["measure", "player"], sort=False):
-        rec = {"effect": f"{player} ({'Shapley' if measure == 'shapley' else 'off'})"}
+        how = {"shapley": "Shapley", "family": "off"}.get(measure, "every channel off")
+        rec = {"effect": f"{player} ({how})"}
         for r in block.itertuples(index=False):
             rec[r.cell] = _cell(pd.Series(r._asdict()), code)
         out.append(rec)
