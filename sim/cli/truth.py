@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="measure each channel's and touchpoint's true incremental effect (paired arms)",
         description="Run every subset of content channels (Shapley), each touchpoint family "
         "switched off, and small budget steps (marginal return), on the same seeds, until "
-        "every headline effect's 95%% half-width is below --precision of it, or a limit.",
+        "every headline effect's 95% half-width is below --precision of it, or a limit.",
     )
     p.add_argument("scenario", help="scenario YAML, e.g. configs/baseline.yaml")
     p.add_argument(
