@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.io.atomic import atomic_folder
+from sim.io.runs import versions
 from sim.scenario.config import load_scenario, with_overrides
 from sim.study.truth import mmm
 from sim.study.truth.panel import flighting, geo_panel, layout, true_contributions, weekly_panel
@@ -63,7 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         scores.to_csv(tmp / "recovery.csv", index=False)
         (tmp / "flighted_scenario.json").write_text(json.dumps(flighted.to_dict(), indent=1))
         (tmp / "manifest.json").write_text(
-            json.dumps({"kind": "mmm-benchmark", "seeds": result.seeds, "r2": fitted.r_squared})
+            json.dumps(
+                {
+                    "kind": "mmm-benchmark",
+                    "seeds": result.seeds,
+                    "r2": fitted.r_squared,
+                    "versions": versions(),
+                    "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+                }
+            )
         )
     print(scores.round(2).to_string(index=False))
     print(f"model R^2 {fitted.r_squared:.2f}; wrote {Path(args.out)}")

@@ -12,8 +12,11 @@ in the column layouts the common MMM libraries read:
 
 - ``pymc``: PyMC-Marketing (``date_week``, ``y``, one spend column per channel);
 - ``robyn``: Robyn (``DATE``, ``revenue``, ``<channel>_S`` spend, ``<channel>_I`` impressions);
-- ``meridian``: Google Meridian (``geo``, ``time``, ``revenue``, ``population``,
-  ``<channel>_impression``, ``<channel>_spend``), national or by city tier.
+- ``meridian``: Google Meridian (``geo``, ``time``, ``revenue``, ``<channel>_impression``,
+  ``<channel>_spend``), national or by city tier; Meridian's ``population`` per geo is not
+  written (take it from the run's consumers table: consumers per tier x market scale).
+
+The last week of a 365-day horizon holds one day; drop it before fitting if it matters.
 """
 
 from __future__ import annotations
