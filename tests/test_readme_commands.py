@@ -34,6 +34,7 @@ SIZED = {
     "compare": [*SMALL, "--replications", "2", "--workers", "2"],
     "sweep": [*SMALL, "--replications", "1", "--workers", "2"],
     "optimize": [*SMALL, "--trials", "2", "--workers", "1"],
+    "truth": [*SMALL, "--min-seeds", "2", "--max-seeds", "2", "--workers", "2"],
 }
 PLACEHOLDER = re.compile(r"\[|\bFILE\b|://host\b|\.\.\.|…", re.IGNORECASE)
 #: README commands shown failing on purpose (bad input): their expected exit code.

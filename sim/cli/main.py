@@ -31,6 +31,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "pnl",
     "optimize",
     "dashboard",
+    "truth",
+    "attribute",
 )
 
 EXIT_BAD_INPUT = 2

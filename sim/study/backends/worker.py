@@ -19,7 +19,10 @@ from sim.io.runs import engine_fingerprint
 
 #: A run to do: ``run_id`` (unique in one submission), ``config`` (a resolved scenario
 #: dict), optional ``overrides`` (dotted paths applied on the worker), ``seed``, and
-#: optional ``keep`` (a list with ``"daily"``, ``"events"`` and/or ``"pnl"``).
+#: optional ``keep`` (a list with ``"daily"``, ``"events"`` and/or ``"pnl"``), and optional
+#: ``summarise`` (``"sim.module:function"``, called on the run's result on the worker; its
+#: plain-data return is the outcome's ``summary``, so a study that needs more than KPIs need
+#: not ship the log).
 Job = dict[str, Any]
 #: A run done: ``run_id``, ``status`` ("ok"/"failed"), ``kpis``, ``error``, ``daily``
 #: (the daily table or None), ``events`` (the event log or None), ``pnl`` (the daily P&L
@@ -53,6 +56,7 @@ def run_job(job: Job) -> Outcome:
         out["daily"] = result.daily if "daily" in keep else None
         out["events"] = result.events if "events" in keep else None
         out["pnl"] = _daily_pnl(result) if "pnl" in keep else None
+        out["summary"] = _summariser(job["summarise"])(result) if job.get("summarise") else None
     except Exception as exc:  # a failed run is data, not a crash of the whole study
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         tb = traceback.extract_tb(exc.__traceback__)
@@ -74,6 +78,16 @@ def _daily_pnl(result: Any) -> Any:
         if c in result.events.schema.names
     ]
     return daily_pnl(result.events.select(columns).to_pandas(), result.config.horizon_days)
+
+
+def _summariser(name: str) -> Any:
+    """The function a ``summarise`` entry names; only functions of this package are allowed."""
+    import importlib
+
+    module, _, func = name.partition(":")
+    if not (module == "sim" or module.startswith("sim.")) or not func:
+        raise ValueError(f"summarise: {name!r}: expected 'sim.<module>:<function>'")
+    return getattr(importlib.import_module(module), func)
 
 
 def lost(run_id: str, exc: BaseException) -> Outcome:

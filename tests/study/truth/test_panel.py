@@ -1,0 +1,62 @@
+"""MMM panels from a run's values, in each library's layout, and the flighting design."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario.config import load_scenario
+from sim.study.truth.panel import flighting, geo_panel, layout, weekly_panel
+
+CH = ["kol", "ugc"]
+
+
+def _values() -> dict[str, float]:
+    v = {}
+    for w in range(3):
+        v[f"week|{w}|revenue"] = 100.0 + w
+        v[f"week|{w}|profit"] = 10.0
+        v[f"week|{w}|orders"] = 5.0
+        v[f"week|{w}|customers"] = 4.0
+        for ch in CH:
+            v[f"week|{w}|spend:{ch}"] = 8.0
+            v[f"week|{w}|views:{ch}"] = 80.0
+        for tier, share in (("tier12", 0.75), ("tier34", 0.25)):
+            v[f"tier_week|{tier}:{w}|revenue"] = (100.0 + w) * share
+            v[f"tier_week|{tier}:{w}|orders"] = 5.0 * share
+            for ch in CH:
+                v[f"tier_week|{tier}:{w}|views:{ch}"] = 80.0 * share
+    return v
+
+
+def test_weekly_panel_has_one_row_per_week_and_every_channel():
+    panel = weekly_panel(_values(), CH)
+    assert list(panel.week) == [0, 1, 2]
+    assert panel.revenue.tolist() == [100.0, 101.0, 102.0]
+    assert {"spend_kol", "impressions_ugc"} <= set(panel.columns)
+
+
+def test_geo_panel_splits_spend_by_impressions_and_adds_up_to_the_nation():
+    geo = geo_panel(_values(), CH)
+    assert set(geo.geo) == {"tier12", "tier34"}
+    by_week = geo.groupby("week")[["spend_kol", "revenue"]].sum()
+    assert by_week.spend_kol.tolist() == pytest.approx([8.0] * 3)
+    assert by_week.revenue.tolist() == pytest.approx([100.0, 101.0, 102.0])
+
+
+def test_layouts_use_each_librarys_column_names():
+    panel = weekly_panel(_values(), CH)
+    assert list(layout(panel, CH, "pymc").columns) == ["date_week", "y", "kol", "ugc"]
+    assert {"DATE", "revenue", "kol_S", "kol_I"} <= set(layout(panel, CH, "robyn").columns)
+    meridian = layout(geo_panel(_values(), CH), CH, "meridian")
+    assert {"geo", "time", "revenue", "kol_impression", "kol_spend"} <= set(meridian.columns)
+
+
+def test_flighting_moves_every_channels_budget_each_period_within_its_bounds():
+    base = load_scenario("configs/baseline.yaml")
+    flighted = flighting(base, seed=3, period_days=28, low=0.5, high=1.5)
+    assert len(flighted.schedule) == (base.horizon_days + 27) // 28
+    first = flighted.schedule[0].set
+    for ch, c in base.content.channels.items():
+        assert 0.5 * c.daily_budget <= first[f"content.channels.{ch}.daily_budget"]
+        assert first[f"content.channels.{ch}.daily_budget"] <= 1.5 * c.daily_budget
+    assert flighting(base, seed=3).schedule == flighting(base, seed=3).schedule
