@@ -224,7 +224,7 @@ class Inventory:
             self.replenish()
 
     def replenish(self) -> None:
-        """Order up to ``cover_days`` of estimated demand (whole market units), delivered at once."""
+        """Order up to ``cover_days`` of estimated demand (whole market units), at once."""
         target = np.ceil(self.policy.cover_days * self.demand - 1e-9).astype(np.int64)
         self.stock += np.maximum(target - self.stock, 0)
 
