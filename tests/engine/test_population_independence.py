@@ -106,11 +106,14 @@ def pooled_z(values: dict[int, np.ndarray], reference: int) -> dict[int, float]:
     per_consumer = sum((len(v) - 1) * v.var(ddof=1) * size for size, v in values.items()) / df
     se = {size: np.sqrt(per_consumer / (size * len(v))) for size, v in values.items()}
     ref = values[reference].mean()
-    return {
-        size: (v.mean() - ref) / np.hypot(se[size], se[reference])
-        for size, v in values.items()
-        if size != reference
-    }
+    out = {}
+    for size, v in values.items():
+        if size == reference:
+            continue
+        gap, se_gap = v.mean() - ref, np.hypot(se[size], se[reference])
+        # No spread at all (a rate that is 0 in every run): equal means or an infinite z.
+        out[size] = gap / se_gap if se_gap > 0 else (0.0 if gap == 0 else np.inf)
+    return out
 
 
 def _critical(comparisons: int) -> float:

@@ -190,7 +190,7 @@ def _market_day(ctx: DayContext, draws: Draws, observed: bool = False) -> Market
         to_warehouse=to_warehouse,
         to_stores=to_stores,
     )
-    ctx.today.stock_demand = market.wanted.astype(np.float64)
+    ctx.today.stock_demand = market.demand
     return market
 
 
