@@ -66,7 +66,7 @@ class Store(mesa.Agent):
 
     @property
     def stock(self):
-        """Units on hand per item right now."""
+        """Units on hand per item right now, in market units (real shoppers' units)."""
         return self.model.inventory.stock[self.store_id].copy()
 
     @property

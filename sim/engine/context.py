@@ -27,6 +27,7 @@ from sim.engine.streams import Streams
 from sim.engine.tally import DayTally
 from sim.log.eventlog import EventLog
 from sim.scenario.config import ScenarioConfig
+from sim.scenario.vocabulary import CITY_TIERS
 
 _EMPTY = np.empty(0, np.int64)
 
@@ -40,7 +41,8 @@ class Today:
         store_attempts: consumers trying to buy in store today.
         buyers: consumers whose attempt ended in a purchase, in checkout order.
         bought_in: the channel code (:class:`sim.log.eventlog.Channel`) of each purchase.
-        stock_demand: units wanted per (location, item) today, stockouts included.
+        stock_demand: real shoppers (market units) who wanted each (location, item)
+            today, stockouts included.
         media_spend: content spend per channel today (sample money).
         online_orders_by_tier: online orders placed today, per city tier.
         touched: consumers touched today, one array per touch (with repeats).
@@ -147,7 +149,10 @@ class DayContext:
         """
         size = traits.size
         scale = config.population.market_size / size
-        catchment = np.bincount(nearest_store[nearest_store >= 0], minlength=config.stores.count)
+        served = nearest_store >= 0
+        tiers = len(CITY_TIERS)
+        cells = nearest_store[served].astype(np.int64) * tiers + traits.city_tier[served]
+        catchment = np.bincount(cells, minlength=config.stores.count * tiers).reshape(-1, tiers)
         return cls(
             config=config,
             policy=derive_policy(config, traits, nearest_store, store_distance_km, scale),
@@ -156,7 +161,7 @@ class DayContext:
             graph=graph,
             nearest_store=nearest_store,
             store_distance_km=store_distance_km,
-            inventory=Inventory(config.inventory, catchment, float(size)),
+            inventory=Inventory(config.inventory, catchment, float(size), scale),
             coupons=CouponBook(scale),
             streams=streams,
             log=EventLog(),

@@ -126,10 +126,10 @@ class OmnichannelModel(mesa.Model):
             raise RuntimeError(f"day {day} is past the horizon ({self.config.horizon_days} days)")
         ctx = self.ctx
         ctx.start_day()
-        self._ledger_opening.append(ctx.inventory.stock.astype(np.int32))
+        self._ledger_opening.append(ctx.inventory.stock.copy())
         for process in PROCESSES:
             process(ctx, day)
-        self._ledger_sold.append((self._ledger_opening[-1] - ctx.inventory.stock).astype(np.int32))
+        self._ledger_sold.append(self._ledger_opening[-1] - ctx.inventory.stock)
         ctx.inventory.end_of_day(day, ctx.today.stock_demand)
         self.datacollector.collect(self)
         if day + 1 >= self.config.horizon_days:
@@ -206,7 +206,9 @@ class OmnichannelModel(mesa.Model):
     def inventory_frame(self) -> pd.DataFrame:
         """Stock ledger: opening stock and units sold per day, location and item.
 
-        Location ``-2`` is the online warehouse, 0.. are stores.
+        In market units (real shoppers' units, see :mod:`sim.engine.inventory`): a
+        simulated purchase stands for ``market_size / size`` of them. Location ``-2`` is
+        the online warehouse, 0.. are stores.
         """
         days = len(self._ledger_opening)
         if days == 0:

@@ -159,10 +159,12 @@ def omnichannel_customers(frame: EventFrame) -> tuple[np.ndarray, np.ndarray]:
     return customers, customers & frame.who(online) & frame.who(store)
 
 
-def stockout_rate(events: pd.DataFrame | EventFrame) -> float:
-    """Share of purchase attempts (any channel) that found the item out of stock."""
+def stockout_rate(events: pd.DataFrame | EventFrame, channel: str | None = None) -> float:
+    """Share of purchase attempts (any channel, or ``channel``) that found the item out of stock."""
     frame = as_frame(events)
     attempts = frame.event("purchase_attempt")
+    if channel is not None:
+        attempts = attempts & frame.has("channel", channel)
     return ratio(np.count_nonzero(attempts & frame.has("outcome", "stockout")), attempts.sum())
 
 
@@ -266,6 +268,8 @@ def funnel_kpis(
             np.count_nonzero(attempt & frame.has("outcome", "abandoned")), attempt.sum()
         ),
         "stockout_rate": stockout_rate(frame),
+        "stockout_rate_online": stockout_rate(frame, "online"),
+        "stockout_rate_store": stockout_rate(frame, "store"),
         "store_visits": int(frame.event("store_visit").sum()),
         "coupon_claims": len(np.unique(frame.coupon[frame.event("coupon_claim")])),
         "coupon_redemptions": len(np.unique(frame.coupon[redeem])),

@@ -366,6 +366,20 @@ KPIS: tuple[KPI, ...] = (
         "orders",
         "share",
     ),
+    KPI(
+        "stockout_rate_online",
+        "Share of online purchase attempts that ended out of stock (not filled from a "
+        "store either).",
+        "orders",
+        "share",
+    ),
+    KPI(
+        "stockout_rate_store",
+        "Share of in-store purchase attempts that ended out of stock (not filled from the "
+        "warehouse either).",
+        "orders",
+        "share",
+    ),
     KPI("store_visits", "Store visits.", "orders", "count"),
     KPI("coupon_claims", "Coupons claimed (distinct coupons).", "coupons", "count"),
     KPI("coupon_redemptions", "Coupons redeemed (distinct coupons).", "coupons", "count"),

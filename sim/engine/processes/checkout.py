@@ -16,6 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.engine.context import DayContext
+from sim.engine.inventory import MarketDay
 from sim.engine.processes.promotions import at_list_prices, book_promotions
 from sim.engine.processes.touch import unique
 from sim.engine.state import NEVER, Mission
@@ -48,10 +49,11 @@ def checkout(ctx: DayContext, day: int) -> None:
     channel = np.concatenate(
         [np.full(len(online), Channel.online, np.int8), np.full(len(store), Channel.store, np.int8)]
     )
+    draws = ctx.streams.draws(Source.purchases, day)
     if len(who) == 0:
+        _market_day(ctx, draws)  # the market's shoppers come even when no simulated one does
         ctx.today.buyers, ctx.today.bought_in = who, channel
         return
-    draws = ctx.streams.draws(Source.purchases, day)
     first = Attempts(who, channel, channel == Channel.store, draws)
     order = np.argsort(first.uniform("arrival"), kind="stable")  # arrival at the shelves
     a = Attempts(who[order], channel[order], first.in_store[order], draws)
@@ -71,7 +73,6 @@ def _resolve(ctx: DayContext, day: int, a: Attempts) -> None:
     abandon = conflict & (a.uniform("abandon") < cfg.behaviour.coupon_conflict_abandonment)
     value = at_list_prices(ctx, a.in_store, _basket_values(ctx, a))
 
-    ctx.today.stock_demand += inv.demand_counts(location, sku)
     buys, shelf, served_from = _take_stock(ctx, a, location, sku, abandon)
     outcome = np.where(
         buys, Outcome.purchased, np.where(shelf & abandon, Outcome.abandoned, Outcome.stockout)
@@ -154,37 +155,76 @@ def _take_stock(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Who gets the item, whether their shelf had it, and where it came from.
 
-    Shoppers who will abandon over the coupon do not hold a unit in the queue; they
-    still see whether the shelf had the item (an empty shelf is a stockout first). A
-    stockout may be filled from the partner location (store <-> warehouse) with chance
-    :func:`fill_rate`.
+    The shelves are the market's (:mod:`sim.engine.inventory`): today's attempts update
+    the market's demand rate, the day's real shoppers are served, and each simulated
+    attempt is the real shopper at its place in the keyed arrival order (``q``, its
+    arrival uniform): it finds the item when the ``q * wanted`` real shoppers ahead of it
+    left a unit. Shoppers who will abandon over the coupon take no unit (and are not
+    counted as demand); they still see whether the shelf had the item (an empty shelf is
+    a stockout first). A stockout may be retried at the partner location (store <->
+    warehouse) with chance :func:`fill_rate`, and is served when the real shoppers
+    spilled there ahead of it did not take what the partner's own shoppers left.
     """
     inv = ctx.inventory
-    shelf = np.zeros(len(a.who), bool)
     keep = ~abandon
-    shelf[keep] = inv.check(location[keep], sku[keep])
-    shelf[abandon] = inv.stock[location[abandon], sku[abandon]] > 0
-    buys = shelf & ~abandon
-    inv.take(location[buys], sku[buys])
+    tier = ctx.traits.city_tier[a.who].astype(np.int64)
+    inv.observe(
+        np.bincount(tier[a.in_store & keep], minlength=inv.catchment.shape[1]),
+        float(np.count_nonzero(~a.in_store & keep)),
+    )
+    market = _market_day(ctx, a.draws, observed=True)
+    q = a.uniform("arrival")
+    shelf = q * market.wanted[location, sku] < market.opening[location, sku]
+    buys = shelf & keep
     served_from = np.where(buys, location, NONE)
     partner = np.where(a.in_store, inv.warehouse, ctx.nearest_store[a.who])
-    retry = ~shelf & ~abandon & (partner >= 0)
+    retry = ~shelf & keep & (partner >= 0)
     retry &= a.uniform("pooled_fill") < fill_rate(ctx, a.in_store)
     if retry.any():
         idx = np.flatnonzero(retry)
-        ok = idx[inv.check(partner[idx], sku[idx])]
-        inv.take(partner[ok], sku[ok])
+        p, k = partner[idx], sku[idx]
+        ok = idx[q[idx] * market.spill_in[p, k] < market.left[p, k]]
         buys[ok] = True
         served_from[ok] = partner[ok]
     return buys, shelf, served_from
 
 
-def fill_rate(ctx: DayContext, in_store: np.ndarray) -> np.ndarray:
-    """Chance a local stockout is filled elsewhere: pooling, or ordering online in store."""
+def _market_day(ctx: DayContext, draws: Draws, observed: bool = False) -> MarketDay:
+    """The market's real shoppers at every (location, item) today; sets today's demand.
+
+    ``observed``: today's simulated attempts were already folded into the demand rate
+    (a day without attempts folds in zeros here).
+    """
+    inv = ctx.inventory
+    if not observed:
+        inv.observe(np.zeros(inv.catchment.shape[1]), 0.0)
+    cells = np.arange(inv.stock.size, dtype=np.int64)
+    shape = inv.stock.shape
+    to_warehouse, to_stores = fill_rates(ctx)
+    market = inv.trade(
+        draws.uniform(cells, "market_shoppers").reshape(shape),
+        draws.uniform(cells, "market_spill").reshape(shape),
+        draws.uniform(cells, "market_split").reshape(shape),
+        to_warehouse=to_warehouse,
+        to_stores=to_stores,
+    )
+    ctx.today.stock_demand = market.demand
+    return market
+
+
+def fill_rates(ctx: DayContext) -> tuple[float, float]:
+    """Chances a stockout is filled elsewhere: (a store's, from the warehouse; online, from
+    the buyer's store). Pooled stock fills both ways; an online-order area fills a store's
+    stockouts from the warehouse whatever the stock mode."""
     cfg = ctx.config
     pooled = cfg.inventory.pooled_fill_rate if cfg.inventory.mode == "pooled" else 0.0
-    store_rate = 1.0 if cfg.stores.online_order_area else pooled
-    return np.where(in_store, store_rate, pooled)
+    return (1.0 if cfg.stores.online_order_area else pooled), pooled
+
+
+def fill_rate(ctx: DayContext, in_store: np.ndarray) -> np.ndarray:
+    """Chance a local stockout is filled elsewhere: pooling, or ordering online in store."""
+    store_rate, online_rate = fill_rates(ctx)
+    return np.where(in_store, store_rate, online_rate)
 
 
 def _redeemed(who: np.ndarray, eligible: np.ndarray) -> np.ndarray:

@@ -6,7 +6,8 @@ import numpy as np
 
 from sim.engine.processes import checkout
 from sim.engine.processes.coupons import give_coupons
-from sim.log.eventlog import Event
+from sim.engine.streams import Source
+from sim.log.eventlog import Event, Outcome
 from tests.engine.processes.handmade import events_of, make_ctx
 
 STORE_SHOPPERS = np.array([0, 1, 2, 3])
@@ -57,16 +58,36 @@ def test_shoppers_without_coupons_are_never_refused():
     assert len(events_of(ctx, "coupon_refused")) == 0
 
 
-def test_only_as_many_buy_as_units_on_the_shelf():
-    """Two units of the one item at store 0: of four store-0 shoppers, two buy."""
+def test_a_shopper_buys_when_the_real_shoppers_ahead_left_a_unit():
+    """Two units of the one item at store 0 (market units): a store-0 shopper arriving at
+    point q of the day buys exactly when q x the real shoppers who came is below 2, and
+    the shelf loses what those real shoppers took."""
     ctx = make_ctx({"inventory": {"skus": 1}})
     shoppers = np.array([0, 2, 4, 6])  # all near store 0
     ctx.today.store_attempts = shoppers
     ctx.inventory.stock[:] = 0
     ctx.inventory.stock[0, 0] = 2
     checkout.checkout(ctx, 0)
-    assert sorted(_outcomes(ctx, "purchase_attempt")) == [0, 0, 1, 1]
-    assert ctx.inventory.stock[0, 0] == 0
+    wanted = ctx.today.stock_demand[0, 0]
+    draws = ctx.streams.draws(Source.purchases, 0)
+    q = draws.uniform(shoppers, "arrival:store")
+    bought = ctx.log.column("consumer")[
+        (ctx.log.column("event") == Event.purchase_attempt)
+        & (ctx.log.column("outcome") == Outcome.purchased)
+    ]
+    assert sorted(bought.tolist()) == sorted(shoppers[q * wanted < 2].tolist())
+    assert ctx.inventory.stock[0, 0] == max(2 - int(wanted), 0)
+
+
+def test_the_market_trades_on_a_day_without_simulated_shoppers():
+    """Real shoppers come whether or not a simulated one does: the shelves still empty."""
+    ctx = make_ctx({"inventory": {"skus": 1}})
+    ctx.inventory.store_rate[:] = 0.5  # half the market's consumers come today
+    ctx.inventory.online_rate = 0.5
+    before = ctx.inventory.stock.copy()
+    checkout.checkout(ctx, 0)
+    assert ctx.today.stock_demand.sum() > 0
+    assert (ctx.inventory.stock < before).any()
 
 
 def test_purchase_updates_the_buyers_record():
