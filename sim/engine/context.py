@@ -44,6 +44,8 @@ class Today:
         media_spend: content spend per channel today (sample money).
         online_orders_by_tier: online orders placed today, per city tier.
         touched: consumers touched today, one array per touch (with repeats).
+        instant_orders: viewers who order online on the spot from content (a livestream's
+            buy button); the app adds them to today's online attempts.
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -54,6 +56,7 @@ class Today:
     media_spend: dict[str, float] = field(default_factory=dict)
     online_orders_by_tier: np.ndarray = field(default_factory=lambda: np.zeros(2, np.int64))
     touched: list[np.ndarray] = field(default_factory=list)
+    instant_orders: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass
