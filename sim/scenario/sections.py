@@ -323,7 +323,8 @@ class Content(_Frozen):
 
     channels: dict[Literal[CONTENT_CHANNELS], ContentChannel] = Field(
         default_factory=_default_channels,
-        description="Budget, cost and quality per channel (ugc = KOC / ordinary-user posts).",
+        description="Budget, price, audience, role and response per channel (ugc = KOC / "
+        "ordinary-user posts).",
     )
     targeting: Probability = Field(
         0.5, description="How strongly views go to high online-propensity consumers (0-1)."

@@ -16,6 +16,7 @@ import pytest
 
 from sim.present.docs import scenario_keys
 from sim.scenario.config import FIXED_PATHS, FIXED_SECTIONS, ScenarioConfig, with_overrides
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 from sim.study.run import simulate
 from tests.conftest import make_config
 
@@ -43,6 +44,12 @@ SPECIAL: dict[str, Any] = {
     "behaviour.travel_km": 0.5,
     "behaviour.channel_habit": 0.0,
     "behaviour.bopis_pickup_share": 1.0,
+    **{
+        f"content.channels.{name}.audience.segments": {"gen_z": 5.0, "families": 0.0}
+        for name in CONTENT_CHANNELS
+    },
+    # Views near the top of consideration odds: switching them off shows, raising them may not.
+    **{f"content.channels.{name}.consider_weight": 0.0 for name in CONTENT_CHANNELS},
 }
 
 #: Levers that act only together with another setting, given to both runs.
@@ -52,6 +59,8 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "behaviour.coupon_conflict_abandonment": {"coupons.redeemable_in": "online"},
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
+    # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
+    "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
 }
 
 
