@@ -2,7 +2,8 @@
 
 ``python docs/response_curves.py`` (about 70 runs of 20,000 consumers over a year; use
 ``nice``). Writes ``docs/response_curves.csv`` (one row per run), ``docs/response_curves.png``
-and prints the README tables. ``--table`` reprints the tables from the CSV without rerunning.
+and prints the README tables. ``--table`` reprints the tables from the CSV without rerunning;
+``--resume`` keeps the runs already in the CSV and runs the rest.
 
 The budget is a multiple of the baseline's: every channel scaled together (the total curve),
 or one channel scaled while the others stay at the baseline's (the channel curves). Runs of
@@ -30,7 +31,7 @@ ROOT = Path(__file__).parents[1]
 CSV = ROOT / "docs" / "response_curves.csv"
 SIZE, SEEDS = 20_000, (1, 2, 3)
 TOTAL_LEVELS = (0.0, 0.5, 1.0, 2.0, 4.0, 10.0)
-CHANNEL_LEVELS = (0.0, 1.0, 2.0, 4.0, 10.0)
+CHANNEL_LEVELS = (0.0, 4.0, 10.0)  # x1 is the all-channels x1 run
 M = 1e6
 
 
@@ -43,11 +44,15 @@ def _runs() -> pd.DataFrame:
     plans += [
         (c, k, {**{o: 1.0 for o in channels}, c: k}) for c in channels for k in CHANNEL_LEVELS
     ]
-    rows = []
+    done = pd.read_csv(CSV) if CSV.exists() and "--resume" in sys.argv else pd.DataFrame()
+    rows = done.to_dict("records")
+    finished = {(r["curve"], r["level"], r["seed"]) for r in rows}
     for curve, level, times in plans:
         sets = {f"content.channels.{c}.daily_budget": budget[c] * t for c, t in times.items()}
         config = with_overrides(base, sets)
         for seed in SEEDS:
+            if (curve, level, seed) in finished:
+                continue
             run = simulate(config, seed)
             k = run.kpis
             spend = k["marketing_cost"] if "marketing_cost" in k else k["content_spend"]
@@ -65,6 +70,7 @@ def _runs() -> pd.DataFrame:
                 }
             )
             print(curve, level, seed, f"{rows[-1]['revenue'] / M:.1f}", file=sys.stderr)
+            pd.DataFrame(rows).to_csv(CSV, index=False)  # after every run: a stop loses one
     return pd.DataFrame(rows)
 
 
@@ -138,13 +144,11 @@ def plot(runs: pd.DataFrame, path: Path) -> None:
 
 
 def main() -> None:
-    if "--table" in sys.argv:
-        runs = pd.read_csv(CSV)
-    else:
-        runs = _runs()
-        runs.to_csv(CSV, index=False)
+    runs = pd.read_csv(CSV) if "--table" in sys.argv else _runs()
     plot(runs, ROOT / "docs" / "response_curves.png")
     for curve in ["all", *[c for c in runs.curve.unique() if c != "all"]]:
+        if curve != "all" and not ((runs.curve == "all") & (runs.level == 1.0)).any():
+            continue
         print(f"\n**{'All channels together' if curve == 'all' else curve}**\n")
         print(curve_table(runs, curve))
 
