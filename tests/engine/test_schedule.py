@@ -29,7 +29,7 @@ SPECIAL: dict[str, Any] = {
     "stores.delivery_hours.tier34": 0.0,
     "inventory.mode": "pooled",
     "inventory.review_period_days": 1,
-    "inventory.cover_days": 0.5,
+    "inventory.cover_days": 0.1,
     "inventory.demand_smoothing": 1.0,
     "inventory.sku_popularity": 0.0,
     "coupons.redeemable_in": "online",
@@ -59,6 +59,8 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "behaviour.coupon_conflict_abandonment": {"coupons.redeemable_in": "online"},
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
+    # Few sales per store and item at this population: restock daily so the cover shows.
+    "inventory.cover_days": {"inventory.review_period_days": 1, "inventory.skus": 1},
     # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
     "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
 }
