@@ -1,6 +1,6 @@
 """Content response curves: revenue and profit against the content budget, total and per channel.
 
-``python docs/response_curves.py`` (about 70 runs of 20,000 consumers over a year; use
+``python docs/response_curves.py`` (54 runs of 20,000 consumers over a year; use
 ``nice``). Writes ``docs/response_curves.csv`` (one row per run), ``docs/response_curves.png``
 and prints the README tables. ``--table`` reprints the tables from the CSV without rerunning;
 ``--resume`` keeps the runs already in the CSV and runs the rest.
