@@ -44,6 +44,10 @@ def test_preset_loads_and_keeps_baseline_people(preset, baseline):
     raw = read_yaml(CONFIGS / f"{preset}.yaml")
     assert raw["base"] == "baseline.yaml"
     assert not {"behaviour", "population", "network", "horizon_days", "schedule"} & set(raw)
+    # The media market is the baseline's: a preset chooses budgets, not how channels respond.
+    for name, channel in baseline.content.channels.items():
+        mine = config.content.channels[name].model_dump(exclude={"daily_budget"})
+        assert mine == channel.model_dump(exclude={"daily_budget"}), name
     policy = {k: v for k, v in config.to_dict().items() if k != "name"}
     assert policy != {k: v for k, v in baseline.to_dict().items() if k != "name"}
     header = (CONFIGS / f"{preset}.yaml").read_text().splitlines()[0]

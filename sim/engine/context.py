@@ -57,6 +57,8 @@ class Today:
         coupon_made_online: online buyers of today who would not have bought without the
             coupon they held (same random draw, no coupon); missions never are.
         coupon_made_store: the same for store buyers.
+        instant_orders: viewers who order online on the spot from content (a livestream's
+            buy button); the app adds them to today's online attempts.
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -75,6 +77,7 @@ class Today:
     rival_buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
     coupon_made_online: np.ndarray = field(default_factory=lambda: _EMPTY)
     coupon_made_store: np.ndarray = field(default_factory=lambda: _EMPTY)
+    instant_orders: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass

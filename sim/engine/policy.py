@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.engine.population import Traits
 from sim.scenario.config import ScenarioConfig
+from sim.scenario.sections import ChannelAudience
 from sim.scenario.vocabulary import CITY_TIERS
 
 
@@ -23,8 +24,11 @@ class Policy:
 
     Attributes:
         reach_chance: per content channel with budget, each consumer's daily chance of a view.
-        reach_stacks: whether every consumer's chances add up to at most 1 (slices of one
-            uniform can then be used, see :mod:`sim.engine.processes.content`).
+        view_cost: per content channel with budget, what one view costs at today's depth of
+            buying (market money; above ``cost_per_view`` when the channel has a
+            ``cost_rise``).
+        carryover: per content channel, the share of its adstock kept from one day to the
+            next (the channel's own half-life, or the interest half-life if it has none).
         visit_access: how easy and rewarding a store trip is for each consumer (0 with no store).
         access_cdf: cumulative ``visit_access``, for walk-ins weighted by access.
         access_total: its total.
@@ -33,7 +37,8 @@ class Policy:
     """
 
     reach_chance: dict[str, np.ndarray]
-    reach_stacks: bool
+    view_cost: dict[str, float]
+    carryover: dict[str, np.float32]
     visit_access: np.ndarray
     access_cdf: np.ndarray
     access_total: float
@@ -53,13 +58,24 @@ def derive_policy(
     b = config.behaviour
     t = config.content.targeting
     weight = (1.0 - t) + t * b.targeting_tilt * traits.online_propensity.astype(np.float64)
-    share = weight / weight.sum() if size else weight
     reach_chance: dict[str, np.ndarray] = {}
+    view_cost: dict[str, float] = {}
+    carryover: dict[str, np.float32] = {}
     for name, channel in config.content.channels.items():
-        expected = channel.daily_budget / channel.cost_per_view / scale
-        if expected > 0:
-            reach_chance[name] = -np.expm1(-expected * share)
-    total = sum(reach_chance.values(), np.zeros(size))
+        half_life = channel.carryover_half_life_days or b.interest_half_life_days
+        carryover[name] = np.float32(0.5 ** (1.0 / half_life))
+        audience = weight * audience_affinity(channel.audience, traits)
+        total = audience.sum() if size else 0.0
+        if channel.daily_budget <= 0 or total <= 0:
+            continue
+        views, cost = views_bought(
+            channel.daily_budget / scale,
+            channel.cost_per_view,
+            channel.cost_rise,
+            total / audience.max(),
+        )
+        reach_chance[name] = -np.expm1(-views * audience / total)
+        view_cost[name] = cost
     has_store = nearest_store >= 0
     reach = np.exp(-store_distance_km / b.travel_km)
     visit_access = np.where(
@@ -69,10 +85,45 @@ def derive_policy(
     hours = np.array([getattr(config.stores.delivery_hours, tier) for tier in CITY_TIERS])
     return Policy(
         reach_chance=reach_chance,
-        reach_stacks=bool(size == 0 or total.max() <= 1.0),
+        view_cost=view_cost,
+        carryover=carryover,
         visit_access=visit_access,
         access_cdf=access_cdf,
         access_total=float(access_cdf[-1]) if size else 0.0,
         delivery_factor=np.exp(-hours / b.delivery_patience_hours),
         interest_retention=np.float32(0.5 ** (1.0 / b.interest_half_life_days)),
     )
+
+
+def audience_affinity(audience: ChannelAudience, traits: Traits) -> np.ndarray:
+    """Each consumer's affinity for a channel: their segment's times their city tier's."""
+    by_segment = np.array([audience.segments.get(n, 1.0) for n in traits.segment_names])
+    by_tier = np.array([getattr(audience, tier) for tier in CITY_TIERS])
+    return by_segment[traits.segment] * by_tier[traits.city_tier]
+
+
+def views_bought(
+    budget: float, cost_per_view: float, cost_rise: float, audience: float
+) -> tuple[float, float]:
+    """Views a day's budget buys, and the price paid per view, when buying deeper costs more.
+
+    The price of a view is ``cost_per_view x (1 + cost_rise x views / audience)``: the more
+    views per audience member a channel buys in a day, the dearer each (the cheap, willing
+    viewers are reached first). Spending ``budget`` then buys the root ``v`` of
+    ``v x cost_per_view x (1 + cost_rise x v / audience) = budget``.
+
+    Args:
+        budget: the day's budget (sample money: market money / scale).
+        cost_per_view: the price of a view when buying shallow.
+        cost_rise: how fast the price grows with views per audience member (0: flat).
+        audience: the channel's audience in consumers (full-affinity equivalents).
+
+    Returns:
+        (views, price per view), views in simulated consumers' units.
+    """
+    if budget <= 0:
+        return 0.0, cost_per_view
+    a = cost_per_view * cost_rise / audience
+    # The stable root of a v^2 + c v - budget = 0 (v = budget / c when a = 0).
+    views = 2.0 * budget / (cost_per_view + np.sqrt(cost_per_view**2 + 4.0 * a * budget))
+    return float(views), float(budget / views)

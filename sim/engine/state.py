@@ -7,6 +7,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.scenario.vocabulary import CONTENT_CHANNELS
+
 NEVER = -1
 
 
@@ -56,6 +58,8 @@ class ConsumerState:
     online_orders: np.ndarray = field(init=False)
     stocked_until: np.ndarray = field(init=False)
     next_occasion: np.ndarray = field(init=False)
+    adstock: np.ndarray = field(init=False)
+    content_interest: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = self.size
@@ -81,6 +85,10 @@ class ConsumerState:
         self.online_orders = np.zeros(n, np.int32)
         self.stocked_until = np.full(n, NEVER, np.int32)  # stocked up in a sale until this day
         self.next_occasion = np.full(n, NEVER, np.int32)  # next category need (competition)
+        # Per content channel (columns in CONTENT_CHANNELS order): the adstock of its views,
+        # and the interest it holds in the consumer (see sim.engine.processes.content).
+        self.adstock = np.zeros((n, len(CONTENT_CHANNELS)), np.float32)
+        self.content_interest = np.zeros((n, len(CONTENT_CHANNELS)), np.float32)
 
     def reset(self, rows: np.ndarray) -> None:
         """Consumers ``rows`` start afresh, as on day 0 (a newcomer in a seat that was left)."""

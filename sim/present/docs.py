@@ -23,6 +23,12 @@ SCENARIO_END = "<!-- scenario-keys:end -->"
 
 def _type_name(annotation: Any, metadata: list[Any]) -> str:
     origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType) and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return _type_name(*_unannotated(inner)) + " or null"
+    if origin is dict and typing.get_origin(args[1]) is typing.Annotated:
+        return f"mapping of name: {_type_name(*_unannotated(args[1]))}"
     if origin is typing.Literal:
         name = " / ".join(f'"{a}"' for a in typing.get_args(annotation))
     elif origin in (list, dict) or isinstance(annotation, types.GenericAlias):
@@ -35,6 +41,18 @@ def _type_name(annotation: Any, metadata: list[Any]) -> str:
             if getattr(m, attr, None) is not None:
                 bounds.append(f"{sym} {getattr(m, attr)}")
     return name + (f" ({', '.join(bounds)})" if bounds else "")
+
+
+def _unannotated(annotation: Any) -> tuple[Any, list[Any]]:
+    """An ``Annotated[T, ...]`` as (T, its field constraints), for :func:`_type_name`."""
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return annotation, []
+    base, *extras = typing.get_args(annotation)
+    metadata = []
+    for extra in extras:
+        metadata.extend(getattr(extra, "metadata", [extra]))
+    base, inner = _unannotated(base)
+    return base, inner + metadata
 
 
 def scenario_keys() -> list[tuple[str, str, str, str]]:
@@ -71,7 +89,11 @@ def scenario_keys() -> list[tuple[str, str, str, str]]:
             default = (
                 "required"
                 if instance is None and field.is_required()
-                else (json.dumps(value) if instance is not None else json.dumps(field.default))
+                else (
+                    json.dumps(value)
+                    if instance is not None
+                    else json.dumps(field.get_default(call_default_factory=True))
+                )
             )
             rows.append((path, _type_name(ann, field.metadata), default, field.description or ""))
 

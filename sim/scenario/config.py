@@ -157,6 +157,22 @@ class ScenarioConfig(_Frozen):
         return self
 
     @model_validator(mode="after")
+    def _audiences_name_segments(self) -> ScenarioConfig:
+        """A channel's audience may only name segments the population has (a misspelt
+        segment would otherwise be silently ignored)."""
+        names = sorted(self.population.segments)
+        problems = [
+            f"content.channels.{channel}.audience.segments.{segment}: no such segment "
+            f"(allowed: {', '.join(names)})"
+            for channel, spec in self.content.channels.items()
+            for segment in spec.audience.segments
+            if segment not in self.population.segments
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
     def _fits_in_memory(self) -> ScenarioConfig:
         need, have = memory_estimate(self), physical_memory()
         if have and need > 0.9 * have:

@@ -235,10 +235,78 @@ class Inventory(_Frozen):
     )
 
 
+class ChannelAudience(_Frozen):
+    """Who a channel's views go to: affinity multipliers on the targeting weight.
+
+    A consumer's weight for the channel is the targeting weight times the affinity of their
+    segment times that of their city tier; the channel's views are split in proportion to it.
+    1 everywhere (the default) is an audience like everyone else's.
+    """
+
+    segments: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Affinity by segment name (e.g. gen_z: 1.8 for livestreams); segments not "
+        "named have 1.",
+    )
+    tier12: NonNegative = Field(1.0, description="Affinity of tier-1/2 city consumers.")
+    tier34: NonNegative = Field(1.0, description="Affinity of tier-3/4 and county consumers.")
+
+
 class ContentChannel(_Frozen):
+    """One content channel: its price, audience, role in the journey and response curve.
+
+    The role fields say which journey step a view moves (interest/trust, consideration, a
+    store visit, an immediate online order). The response fields make repetition pay less:
+    a view adds to the consumer's adstock of this channel (``carryover_half_life_days``),
+    and what the channel does is a saturating curve of that adstock (``saturation_ceiling``).
+    Every default is neutral: a channel with only budget, cost and quality behaves as a
+    plain view of that quality.
+    """
+
     daily_budget: NonNegative = Field(description="Spend per day, in market money.")
-    cost_per_view: Positive = Field(description="Cost of one view, in market money.")
+    cost_per_view: Positive = Field(
+        description="Cost of one view when the channel buys shallow, in market money."
+    )
     quality: Probability = Field(0.5, description="How persuasive one view is (0-1).")
+    audience: ChannelAudience = Field(
+        default_factory=ChannelAudience, description="Who the channel's views go to."
+    )
+    trust_weight: NonNegative = Field(
+        1.0,
+        description="Interest (trust) a view adds, times quality (report 4.1: user check-ins "
+        "raise trust 52%, so 1.52 for ugc).",
+    )
+    consider_weight: NonNegative = Field(
+        1.0, description="Chance a view starts consideration, times consider_per_touch x quality."
+    )
+    visit_weight: NonNegative = Field(
+        1.0,
+        description="Chance a fresh view sparks a store visit, times behaviour.visit_after_view "
+        "(check-in posts and livestreams pull to the store).",
+    )
+    order_chance: Probability = Field(
+        0.0,
+        description="Chance a considering viewer orders online on the spot (a livestream's "
+        "buy button), times their delivery factor; needs online.enabled.",
+    )
+    carryover_half_life_days: Positive | None = Field(
+        None,
+        description="Days for what this channel's views leave behind (adstock and the interest "
+        "it holds) to halve; none: like any touch, behaviour.interest_half_life_days.",
+    )
+    saturation_ceiling: Annotated[float, _NUMBER, Field(gt=1.0, allow_inf_nan=False)] | None = (
+        Field(
+            None,
+            description="Most this channel can do for one consumer, in fresh views: the effect "
+            "is adstock x c / (c - 1 + adstock), so the first view counts 1 and the k-th less; "
+            "none: every view counts 1 (no saturation).",
+        )
+    )
+    cost_rise: NonNegative = Field(
+        0.0,
+        description="Cost per view grows by this x the views bought per audience member a "
+        "day (buying deeper into the audience costs more); 0: a flat price.",
+    )
 
 
 def _default_channels() -> dict[str, ContentChannel]:
@@ -255,7 +323,8 @@ class Content(_Frozen):
 
     channels: dict[Literal[CONTENT_CHANNELS], ContentChannel] = Field(
         default_factory=_default_channels,
-        description="Budget, cost and quality per channel (ugc = KOC / ordinary-user posts).",
+        description="Budget, price, audience, role and response per channel (ugc = KOC / "
+        "ordinary-user posts).",
     )
     targeting: Probability = Field(
         0.5, description="How strongly views go to high online-propensity consumers (0-1)."

@@ -62,7 +62,8 @@ def test_model_rejects_bad_seeds(bad):
 # ---- theory ------------------------------------------------------------------------------------
 def test_content_views_per_channel_day_match_the_budget(small_run, small_events):
     """Each consumer is reached with chance 1 - exp(-lambda_i), the lambda_i splitting
-    daily_budget / cost_per_view / scale by targeting weight: views per day average the sum
+    daily_budget / price per view / scale by targeting weight and audience affinity (the price
+    rising with depth, see test_content.py): views per day average the sum
     of those chances (about the budget's views), within 5 standard errors over the days."""
     model = small_run.model
     cfg = small_run.config
@@ -72,7 +73,7 @@ def test_content_views_per_channel_day_match_the_budget(small_run, small_events)
     for name, channel in cfg.content.channels.items():
         p = model.policy.reach_chance[name]
         mean, var = p.sum(), (p * (1 - p)).sum()
-        budget_views = channel.daily_budget / channel.cost_per_view / scale
+        budget_views = channel.daily_budget / model.policy.view_cost[name] / scale
         assert abs(mean - budget_views) <= 0.01 * budget_views, name  # thinning loses little
         per_day = np.bincount(views.day[views.channel == name], minlength=days)
         assert abs(per_day.mean() - mean) <= 5 * np.sqrt(var / days), name

@@ -17,6 +17,7 @@ import pytest
 
 from sim.present.docs import scenario_keys
 from sim.scenario.config import FIXED_PATHS, FIXED_SECTIONS, ScenarioConfig, with_overrides
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 from sim.study.run import simulate
 from tests.conftest import make_config
 
@@ -32,7 +33,7 @@ SPECIAL: dict[str, Any] = {
     "stores.delivery_hours.tier34": 0.0,
     "inventory.mode": "pooled",
     "inventory.review_period_days": 1,
-    "inventory.cover_days": 0.5,
+    "inventory.cover_days": 0.1,
     "inventory.demand_smoothing": 1.0,
     "inventory.sku_popularity": 0.0,
     "coupons.redeemable_in": "online",
@@ -60,6 +61,12 @@ SPECIAL: dict[str, Any] = {
     f"{RIVAL}.media_pressure": 1e7,
     "prices.stockpile_days": 0.0,
     "competition.by_segment": {"gen_z": 10.0},
+    **{
+        f"content.channels.{name}.audience.segments": {"gen_z": 5.0, "families": 0.0}
+        for name in CONTENT_CHANNELS
+    },
+    # Views near the top of consideration odds: switching them off shows, raising them may not.
+    **{f"content.channels.{name}.consider_weight": 0.0 for name in CONTENT_CHANNELS},
 }
 
 #: Levers that act only together with another setting, given to both runs.
@@ -72,6 +79,10 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "prices.inconsistent_store_premium": {"consistency.price_consistent": False},
     "prices.elasticity": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
     "prices.stockpile_days": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
+    # Few sales per store and item at this population: restock daily so the cover shows.
+    "inventory.cover_days": {"inventory.review_period_days": 1, "inventory.skus": 1},
+    # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
+    "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
 }
 #: Rival-brand levers act only where there is a rival: give both runs one.
 for _path in ("competition", RIVAL):

@@ -2,7 +2,7 @@
 
 Recomputed independently of the engine's booking: cost of goods from the margin and the
 log's net revenue, fulfilment from online purchases by the buyer's city tier, store costs
-from the store count and visits, media from views x cost per view, and the integration
+from the store count and visits, media from views x the price paid per view, and the integration
 levers' setup (once) plus running cost per day.
 """
 
@@ -26,7 +26,7 @@ def run(request):
     config = load_scenario(
         ROOT / "configs" / f"{preset}.yaml", {"population.size": 3000, "horizon_days": 40}
     )
-    return simulate(config, seed=seed)
+    return simulate(config, seed=seed, keep_model=True)
 
 
 def test_daily_lines_add_up_to_profit(run):
@@ -66,7 +66,8 @@ def test_costs_match_a_recomputation_from_the_settings(run):
     visits = (ev.event == "store_visit").sum()
     assert total["store_variable_cost"] == pytest.approx(visits * costs.store_cost_per_visit)
     views = ev[ev.event == "content_view"].channel.value_counts()
-    media = sum(n * cfg.content.channels[c].cost_per_view for c, n in views.items())
+    price = run.model.policy.view_cost  # per channel: cost_per_view, raised by depth (test_content)
+    media = sum(n * price[c] for c, n in views.items() if n)
     assert total["marketing_cost"] == pytest.approx(media * (1 + costs.content_production_share))
 
 

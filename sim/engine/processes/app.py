@@ -31,8 +31,9 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     browsing = eligible[draws.bernoulli(eligible, p, "session")]
     on_mission = np.flatnonzero(s.mission == Mission.online)
     sessions = unique(np.concatenate([browsing, on_mission]))
+    instant = ctx.today.instant_orders
     if len(sessions) == 0:
-        ctx.today.online_attempts = sessions
+        ctx.today.online_attempts = instant
         return
     ctx.log.add(day, Event.app_session, sessions)
     ctx.tally.app_sessions += len(sessions)
@@ -46,7 +47,7 @@ def app_sessions(ctx: DayContext, day: int) -> None:
         ctx, prospects, b.buy_online_per_session, draws, "buy_online", factor
     )
     missions = sessions[s.mission[sessions] == Mission.online]
-    ctx.today.online_attempts = np.concatenate([buyers, missions])
+    ctx.today.online_attempts = unique(np.concatenate([instant, buyers, missions]))
 
 
 def coupon_worth(face_value: float, basket_mean: float) -> float:

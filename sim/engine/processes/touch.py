@@ -14,10 +14,13 @@ from sim.engine.state import NEVER
 from sim.engine.streams import Draws
 
 
-def touch(ctx: DayContext, who: np.ndarray, weight, draws: Draws, label: str) -> np.ndarray:
+def touch(
+    ctx: DayContext, who: np.ndarray, weight, draws: Draws, label: str, *, interest=None
+) -> np.ndarray:
     """Apply touchpoints of the given weight (scalar or per-row) to consumers ``who``.
 
-    Interest grows by the touch's weight; consideration starts with chance
+    Interest grows by the touch's weight (or by ``interest`` where given: a content view's
+    trust and saturation make the two differ); consideration starts with chance
     ``consider_per_touch * min(weight, 1)``.
 
     Returns:
@@ -33,7 +36,10 @@ def touch(ctx: DayContext, who: np.ndarray, weight, draws: Draws, label: str) ->
     np.add.at(s.touches, who, 1)
     s.aware[who] = True
     weight = np.broadcast_to(np.asarray(weight, np.float32), who.shape)
-    np.add.at(s.interest, who, weight)
+    added = (
+        weight if interest is None else np.broadcast_to(np.asarray(interest, np.float32), who.shape)
+    )
+    np.add.at(s.interest, who, added)
     p = b.consider_per_touch * np.minimum(weight, 1.0)
     start = (~s.considering[who]) & draws.bernoulli(who, p, f"consider:{label}")
     s.considering[who[start]] = True

@@ -70,3 +70,15 @@ def test_a_store_only_retailer_has_no_app_sessions():
     ctx.state.mission[3] = Mission.online
     app.app_sessions(ctx, 0)
     assert len(events_of(ctx, "app_session")) == 0 and len(ctx.today.online_attempts) == 0
+
+
+def test_orders_placed_from_content_join_the_online_attempts_once():
+    """A livestream order (instant_orders) is an online attempt without an app session; a
+    consumer who also orders on a mission is attempted once."""
+    ctx = make_ctx({"behaviour": {"app_session_rate": 0.0}})
+    ctx.state.mission[7] = Mission.online
+    ctx.state.purchases[7] = 1
+    ctx.today.instant_orders = np.array([4, 7], np.int64)
+    app.app_sessions(ctx, 0)
+    assert events_of(ctx, "app_session").tolist() == [7]
+    assert sorted(ctx.today.online_attempts.tolist()) == [4, 7]
