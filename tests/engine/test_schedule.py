@@ -87,6 +87,9 @@ CONTEXT: dict[str, dict[str, Any]] = {
 #: Rival-brand levers act only where there is a rival: give both runs one.
 for _path in ("competition", RIVAL):
     CONTEXT[_path] = {"competitors": {"rival": {"media_pressure": 1e5, "promotions": DEAL}}}
+#: Loyalty acts on customers' and members' attempts only: give them many to steal.
+for _path in ("competition.customer_loyalty", "competition.member_loyalty"):
+    CONTEXT[_path] = {**CONTEXT["competition"], "behaviour.repurchase_rate": 0.2}
 
 
 def _context(path: str) -> dict[str, Any]:
