@@ -201,7 +201,7 @@ def test_coupon_redeemed_once_when_buying_online_and_in_store_same_day():
     """A coupon holder who orders in the app and buys in the store on one day redeems it once."""
     config = from_dict({"horizon_days": 5, "population": {"size": 40}, "stores": {"count": 1}})
     model = OmnichannelModel(config, rng=0)
-    model.inventory.stock[:] = 10
+    model.inventory.stock[:] = 10**9  # market units: plenty for every real shopper ahead
     who = np.array([0])
     give_coupons(model.ctx, who, 20.0, 0)
     model.ctx.start_day()
