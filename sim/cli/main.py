@@ -22,7 +22,15 @@ from sim.scenario.sections import MAX_SEED
 from sim.study.backends.worker import RunFailed
 
 #: Subcommand modules under sim/cli, each with ``register(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("compare", "sweep", "results", "check", "calibrate", "pnl")
+COMMAND_MODULES: tuple[str, ...] = (
+    "compare",
+    "sweep",
+    "results",
+    "check",
+    "calibrate",
+    "identify",
+    "pnl",
+)
 
 EXIT_BAD_INPUT = 2
 
