@@ -394,6 +394,7 @@ def calibrate(
     carried: list[dict[str, float]] = []
     total_complete, run_now, all_losses, stage_log = 0, 0, [], []
     best_values, best_loss, best_number, noise = dict(start), math.inf, 0, {}
+    noise_pop = config.population.size
     with study_lock(db), Runner(workers, evaluator=evaluator) as runner:
         for k, stage in enumerate(plan):
             search = (
@@ -439,8 +440,14 @@ def calibrate(
             )
             if on_study is not None:
                 on_study(study)
-            if loss == "msm":
+            if loss == "msm" and k == 0:
                 noise = _noise_pilot(study, search, targets, spec, start, runner)
+                noise_pop = search.population.size
+            elif loss == "msm":
+                # Moments are averages over consumers: their seed noise shrinks as
+                # 1/sqrt(population), so the first stage's pilot serves every later one.
+                shrink = math.sqrt(noise_pop / search.population.size)
+                noise = {t: v * shrink for t, v in noise.items()}
             todo = max(0, stage.trials - done)
             if todo:
                 _optimise(
@@ -531,7 +538,7 @@ def _noise_pilot(
     start: Mapping[str, float],
     runner: Runner,
 ) -> dict[str, float]:
-    """Seed-to-seed SD of every target at the stage's start, measured once and stored."""
+    """Seed-to-seed SD of every target at the search's start, measured once and stored."""
     stored = study.user_attrs.get("noise_sd")
     if stored is not None:
         return {k: (math.nan if v is None else float(v)) for k, v in stored.items()}
