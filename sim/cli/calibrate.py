@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from sim.cli import backend
 
 if TYPE_CHECKING:
+    from sim.measure.targets import Targets
     from sim.study.calibrate import CalibrationResult, CalibrationSpec
 
 EXIT_FAIL = 1
@@ -149,6 +150,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         scenario_path=args.scenario,
         seeds=args.seeds,
         population=args.population,
+        targets=targets,
     )
     print(
         f"calibrated: {result.trials_complete} trials in {result.study_path} "
@@ -172,6 +174,7 @@ def write_outputs(
     scenario_path: str,
     seeds: int,
     population: int | None,
+    targets: Targets | None = None,
 ) -> list[Path]:
     """Write the calibrated scenario YAML and ``<stem>_fit/`` (fit.md, loss.png).
 
@@ -214,6 +217,12 @@ def write_outputs(
     if load_scenario(out).config_hash() != result.config.config_hash():  # what was checked
         raise RuntimeError(f"{out}: written config does not read back identically")
     result.written = [out, fit_dir / "fit.md", fit_dir / "loss.png"]
+    if targets is not None:  # the plausible set: accepted trials of the search
+        from sim.study.ensemble import from_study, write_ensemble
+
+        ensemble = from_study(result.study_path, spec, targets)
+        result.ensemble = ensemble
+        result.written.append(write_ensemble(ensemble, fit_dir / "ensemble.yaml"))
     md = fit_markdown(result, spec, header, search_pop)
     (fit_dir / "fit.md").write_text(md, encoding="utf-8")
     loss_plot(result.losses, fit_dir / "loss.png")
@@ -302,8 +311,30 @@ def fit_markdown(
         "",
         "![loss per trial](loss.png)",
         "",
+        *ensemble_lines(result),
     ]
     return "\n".join(lines)
+
+
+def ensemble_lines(result: CalibrationResult) -> list[str]:
+    """The plausible set's rule and each parameter's spread over it."""
+    ensemble = result.ensemble
+    if ensemble is None:
+        return []
+    lines = [
+        f"## Plausible set ({len(ensemble.sets)} parameter sets, ensemble.yaml)",
+        "",
+        f"Rule: {ensemble.rule}.",
+        "",
+        "| parameter | min | p10 | median | p90 | max | share of range |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for path, s in ensemble.spread().items():
+        lines.append(
+            f"| `{path}` | {s['min']:.4g} | {s['p10']:.4g} | {s['median']:.4g} | "
+            f"{s['p90']:.4g} | {s['max']:.4g} | {s['share_of_range']:.0%} |"
+        )
+    return [*lines, ""]
 
 
 def stage_lines(result: CalibrationResult) -> list[str]:

@@ -268,6 +268,7 @@ class CalibrationResult:
     noise: dict[str, float] = field(default_factory=dict)
     check_seeds: list[int] = field(default_factory=list)
     wall_time_s: float = 0.0
+    ensemble: Any = None  # the plausible set, once written (sim.study.ensemble.Ensemble)
 
 
 def people_overrides(config: ScenarioConfig) -> dict[str, Any]:
