@@ -78,6 +78,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--population), e.g. --stage 4000:2:60 --stage 20000:2:15; POP may be 'full'",
     )
     p.add_argument(
+        "--confirm",
+        type=int,
+        default=3,
+        help="re-measure the best N trials of the last stage on as many more seeds and keep "
+        "the best on all seeds (default 3; 1 = the single best trial)",
+    )
+    p.add_argument(
         "--check-root-seed",
         type=int,
         default=1000,
@@ -108,6 +115,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         problems.append(f"--out {args.out}: must be a .yaml file")
     elif Path(args.out).is_dir():
         problems.append(f"--out {args.out}: is a folder; name a .yaml file to write")
+    if args.confirm < 1:
+        problems.append(f"--confirm: value {args.confirm}: must be at least 1")
     if args.check_replications < 1:
         problems.append(f"--check-replications: value {args.check_replications}: must be >= 1")
     problems += backend.problems(args)
@@ -132,6 +141,7 @@ def _calibrate(args: argparse.Namespace) -> int:
                 loss=args.loss,
                 stages=stages or None,
                 check_root_seed=args.check_root_seed,
+                confirm=args.confirm,
             )
     except KeyboardInterrupt:
         db, _ = study_storage(args.out)
@@ -339,13 +349,21 @@ def ensemble_lines(result: CalibrationResult) -> list[str]:
 
 def stage_lines(result: CalibrationResult) -> list[str]:
     """One line per multi-fidelity stage: its fidelity, trials and best loss."""
-    if len(result.stages) < 2:
+    if not result.stages:
         return []
-    return [
+    lines = [
         f"- stage {st['stage']}: population {st['population']:,} x {st['seeds']} seeds, "
         f"{st['trials']} trials, best {result.loss_kind} loss {st['best_loss']:.4g}"
         for st in result.stages
     ]
+    confirmed = result.stages[-1].get("confirmed") if result.stages else None
+    if confirmed:
+        losses = ", ".join(f"{v:.4g}" for v in confirmed["losses"])
+        lines.append(
+            f"- confirmation: the best {len(confirmed['losses'])} trials re-measured on twice "
+            f"the seeds: losses {losses}; kept #{confirmed['pick'] + 1}"
+        )
+    return lines
 
 
 def diagnostics(result: CalibrationResult, spec: CalibrationSpec) -> list[str]:

@@ -326,6 +326,7 @@ def calibrate(
     loss: str = "tolerance",
     stages: list[Stage] | None = None,
     check_root_seed: int = 1000,
+    confirm: int = 3,
 ) -> CalibrationResult:
     """Search the parameters stage by stage until each study holds its trials, then check.
 
@@ -355,6 +356,9 @@ def calibrate(
             the one before (cheap screening first, the expensive fidelity to confirm).
         check_root_seed: first seed of the final check: fresh seeds, none used in the
             search, so the verdict is not fitted to the seeds' luck.
+        confirm: the best this-many trials of the last stage are re-measured on as many
+            more seeds (at the last stage's fidelity) and the best on all seeds is kept;
+            1 keeps the single best trial.
 
     Raises:
         ConfigError: bad numbers, or an existing study made for a different setup.
@@ -423,7 +427,7 @@ def calibrate(
             )
             extra = [
                 {f"u:{p.path}": p.to_unit(c[p.path]) for p in spec.params} if cmaes else c
-                for c in carried[1 : stage.trials]  # carried[0] is the warm start
+                for c in carried[1 : min(3, stage.trials)]  # carried[0] is the warm start
             ]
             study, done = open_study(
                 db,
@@ -468,7 +472,7 @@ def calibrate(
             if not complete:
                 raise ConfigError([f"{db}: no trial completed (all pruned or failed)"])
             ranked = sorted(complete, key=lambda t: t.value)
-            carried = [_values(t, spec) for t in ranked[:3]]
+            carried = [_values(t, spec) for t in ranked[: max(3, confirm)]]
             best = ranked[0]
             start = carried[0]
             best_values, best_loss = start, float(best.value)
@@ -489,6 +493,14 @@ def calibrate(
             )
             total_complete += len(complete)
             run_now += todo
+        if confirm > 1 and len(carried) > 1:
+            # One trial's loss is its parameters plus its seeds' luck; the lowest of many is
+            # partly luck. Re-measure the best few on more seeds and keep the best on average.
+            chosen = _confirm(
+                study, search, targets, spec, carried[:confirm], seed_list, runner, loss, noise
+            )
+            stage_log[-1]["confirmed"] = chosen
+            best_values, best_loss = carried[chosen["pick"]], chosen["losses"][chosen["pick"]]
         values = {
             p.path: (best_values[p.path] if p.integer else _sig(best_values[p.path]))
             for p in spec.params
@@ -519,6 +531,45 @@ def calibrate(
         check_seeds=list(report.seeds),
         wall_time_s=time.perf_counter() - started,
     )
+
+
+def _confirm(
+    study: Any,
+    search: ScenarioConfig,
+    targets: Targets,
+    spec: CalibrationSpec,
+    candidates: list[dict[str, float]],
+    seeds: list[int],
+    runner: Runner,
+    loss: str,
+    noise: Mapping[str, float],
+) -> dict[str, Any]:
+    """Each candidate's loss on the search seeds plus as many more; stored in the study."""
+    stored = study.user_attrs.get("confirmed")
+    if stored and stored.get("candidates") == candidates:  # a resume after the confirmation
+        return stored
+    more = list(range(len(seeds), 2 * len(seeds)))
+    losses = []
+    for values in candidates:
+        config = apply_params(search, spec.params, values)
+        report = evaluate_scenario(
+            config,
+            targets,
+            seeds + more,
+            runner,
+            desc="confirm",
+            case_overrides=people_overrides(config),
+        )
+        if loss == "msm":
+            losses.append(
+                msm_loss(list(report.results), noise, len(seeds) + len(more), spec.weights)
+            )
+        else:
+            losses.append(report.loss(spec.weights))
+    pick = int(min(range(len(losses)), key=losses.__getitem__))
+    chosen = {"candidates": candidates, "losses": losses, "pick": pick}
+    study.set_user_attr("confirmed", chosen)
+    return chosen
 
 
 def _values(trial: Any, spec: CalibrationSpec) -> dict[str, float]:
