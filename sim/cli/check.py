@@ -43,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override a scenario key before checking, in the scenario and in every case "
-        "preset (repeatable)",
+        "preset (repeatable; the presets also take the scenario's behaviour and population)",
     )
     p.set_defaults(handler=_check)
 
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> int:
     from sim.measure.targets import PROJECT_TARGETS, load_target_files
     from sim.scenario.config import ConfigError, load_scenario, parse_set_args
-    from sim.study.check import Runner, check
+    from sim.study.check import Runner, check, people_overrides
 
     problems = backend.problems(args)
     if problems:
@@ -66,7 +66,7 @@ def _check(args: argparse.Namespace) -> int:
             args.replications,
             args.root_seed,
             base_sets=overrides,
-            case_overrides=overrides,
+            case_overrides={**people_overrides(config), **overrides},
             runner=Runner(progress=not args.json, evaluator=evaluator),
         )
     if args.json:

@@ -25,7 +25,7 @@ from sim.measure.targets import Targets
 from sim.scenario.config import ConfigError, ScenarioConfig, read_yaml, with_overrides
 from sim.study.backends import Evaluator
 from sim.study.calibration_study import STUDY_NAME, open_study, study_lock, study_storage
-from sim.study.check import CheckReport, Runner, check, evaluate_scenario
+from sim.study.check import CheckReport, Runner, check, evaluate_scenario, people_overrides
 from sim.study.msm import PILOT_ROOT_SEED, PILOT_SEEDS, msm_loss, noise_sd
 
 _PARAM_KEYS = {"path", "low", "high", "log"}
@@ -269,17 +269,6 @@ class CalibrationResult:
     check_seeds: list[int] = field(default_factory=list)
     wall_time_s: float = 0.0
     ensemble: Any = None  # the plausible set, once written (sim.study.ensemble.Ensemble)
-
-
-def people_overrides(config: ScenarioConfig) -> dict[str, Any]:
-    """The scenario's consumers, as overrides for a preset: behaviour and population size.
-
-    Presets differ from the calibrated scenario in policy only, so a case target must be
-    read from the preset with the scenario's (the trial's) behaviour, not the file's.
-    """
-    data = config.to_dict()
-    out = {f"behaviour.{k}": v for k, v in data["behaviour"].items()}
-    return out | {"population.size": config.population.size}
 
 
 def searched_targets(targets: Targets, weights: Mapping[str, float]) -> Targets:

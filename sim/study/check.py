@@ -364,6 +364,17 @@ def plan_arms(
     return configs, arms, references
 
 
+def people_overrides(config: ScenarioConfig) -> dict[str, Any]:
+    """The scenario's consumers, as overrides for a preset: behaviour and population size.
+
+    Presets differ from the calibrated scenario in policy only, so a case target must be
+    read from the preset with the scenario's (the trial's) behaviour, not the file's.
+    """
+    data = config.to_dict()
+    out = {f"behaviour.{k}": v for k, v in data["behaviour"].items()}
+    return out | {"population.size": config.population.size}
+
+
 def plan_cases(
     targets: Targets, case_overrides: Mapping[str, Any] | None = None
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
