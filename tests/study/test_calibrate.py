@@ -385,3 +385,18 @@ def test_cmaes_msm_stages_run_resume_and_check_on_fresh_seeds(small):
     assert run_small(small, 1, *stages) in (0, 1)
     study = optuna.load_study(study_name="calibration-stage1", storage=storage)
     assert len(study.trials) == 2
+
+
+def test_the_shipped_from_scratch_setup_loads():
+    """calibration/from_defaults.yaml with params_cases.yaml against both targets files."""
+    from sim.measure.targets import load_target_files
+
+    root = Path(__file__).resolve().parents[2]
+    targets = load_target_files(
+        [root / "targets" / "omo_report_2025.yaml", root / "targets" / "omo_report_2025_cases.yaml"]
+    )
+    with pytest.warns(UserWarning, match="no behaviour section"):  # on purpose
+        config = load_scenario(root / "calibration" / "from_defaults.yaml")
+    spec = load_params(root / "calibration" / "params_cases.yaml", config, targets)
+    assert len(spec.params) == 17 and spec.weights["content_marketing_roi"] == 0
+    assert config.behaviour == ScenarioConfig().behaviour  # schema defaults
