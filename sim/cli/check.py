@@ -28,8 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario YAML, e.g. configs/baseline.yaml")
     p.add_argument(
         "--targets",
-        help="targets YAML (levels and effects; default: the project's "
-        "targets/omo_report_2025.yaml)",
+        action="append",
+        metavar="FILE",
+        help="targets YAML (levels, effects, cases); repeatable: files are read together "
+        "(default: the project's targets/omo_report_2025.yaml)",
     )
     p.add_argument("--replications", type=int, default=5, help="seeds per arm (default 5)")
     p.add_argument("--root-seed", type=int, default=0, help="first seed (default 0)")
@@ -40,22 +42,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="PATH=VALUE",
-        help="override a scenario key before checking (repeatable)",
+        help="override a scenario key before checking, in the scenario and in every case "
+        "preset (repeatable; the presets also take the scenario's behaviour and population)",
     )
     p.set_defaults(handler=_check)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from sim.measure.targets import PROJECT_TARGETS, load_targets
+    from sim.measure.targets import PROJECT_TARGETS, load_target_files
     from sim.scenario.config import ConfigError, load_scenario, parse_set_args
-    from sim.study.check import Runner, check
+    from sim.study.check import Runner, check, people_overrides
 
     problems = backend.problems(args)
     if problems:
         raise ConfigError(problems)
     overrides = parse_set_args(args.set)
     config = load_scenario(args.scenario, overrides)
-    targets = load_targets(args.targets or PROJECT_TARGETS)
+    targets = load_target_files(args.targets or [PROJECT_TARGETS])
     with backend.evaluator(args) as evaluator:
         report = check(
             config,
@@ -63,6 +66,7 @@ def _check(args: argparse.Namespace) -> int:
             args.replications,
             args.root_seed,
             base_sets=overrides,
+            case_overrides={**people_overrides(config), **overrides},
             runner=Runner(progress=not args.json, evaluator=evaluator),
         )
     if args.json:

@@ -25,6 +25,8 @@ from sim.scenario.config import ConfigError, parse_value
 from sim.study.backends import RunFailed
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import pandas as pd
 
 
@@ -59,6 +61,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=[],
         metavar="KPI=HALF_WIDTH",
         help="report replications needed for this 95%% half-width on KPI (repeatable)",
+    )
+    p.add_argument(
+        "--ensemble",
+        metavar="FILE",
+        help="a plausible set (ensemble.yaml from omo calibrate): run every arm under every "
+        "set and report intervals with parameter uncertainty, win shares and regret",
+    )
+    p.add_argument(
+        "--objective",
+        default="profit",
+        help="with --ensemble: the KPI that decides the winner (default profit)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing results folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar, no table")
@@ -119,6 +132,8 @@ def _compare(args: argparse.Namespace) -> int:
     exp = load_experiment(
         args.experiment, replications=args.replications, overrides=parse_set_args(args.set)
     )
+    if args.ensemble:
+        return _compare_robust(args, exp)
     suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
     out = check_output(Path(args.out) if args.out else Path("results") / exp.name, force=args.force)
 
@@ -182,6 +197,57 @@ def _print_measures(table: pd.DataFrame) -> None:
             f"acquisition cost {r['incremental acquisition cost (95% CI)']} each, "
             f"payback {r['payback (95% CI)']}"
         )
+
+
+def _compare_robust(args: argparse.Namespace, exp: Any) -> int:
+    """``--ensemble``: every arm under every plausible set, written to ``<out>/robust.md``."""
+    from sim.measure.kpis import KPI_DESCRIPTIONS
+    from sim.study.check import Runner
+    from sim.study.ensemble import load_ensemble
+    from sim.study.robust import robust_markdown, run_robust
+
+    ensemble = load_ensemble(args.ensemble)
+    if args.objective not in KPI_DESCRIPTIONS:
+        raise ConfigError([f"--objective: value {args.objective!r}: not a KPI (see --help)"])
+    seeds = exp.seeds if args.replications else exp.seeds[:3]
+    out = check_output(
+        Path(args.out) if args.out else Path("results") / f"{exp.name}_robust", force=args.force
+    )
+    with backend.evaluator(args) as evaluator:
+        result = run_robust(
+            exp,
+            ensemble,
+            Runner(progress=not args.quiet, evaluator=evaluator),
+            seeds,
+            args.objective,
+        )
+    import json
+    from datetime import UTC, datetime
+
+    from sim.io.atomic import atomic_folder
+    from sim.study.run import versions
+
+    md = robust_markdown(result, ensemble)
+    with atomic_folder(out, force=args.force) as tmp:
+        (tmp / "robust.md").write_text(md, encoding="utf-8")
+        result.runs.to_csv(tmp / "robust_runs.csv", index=False)
+        result.differences.to_csv(tmp / "robust_differences.csv", index=False)
+        result.wins.to_csv(tmp / "robust_wins.csv", index=False)
+        result.per_set.to_csv(tmp / "robust_per_set.csv")
+        manifest = {
+            "experiment": exp.name,
+            "ensemble": str(args.ensemble),
+            "seeds": seeds,
+            "objective": args.objective,
+            "flips": result.flips,
+            "versions": versions(),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str), "utf-8")
+    if not args.quiet:
+        print(md)
+        print(f"wrote {out}/robust.md")
+    return 0
 
 
 def _print_table(table: pd.DataFrame) -> None:

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "results",
     "check",
     "calibrate",
+    "identify",
     "pnl",
     "optimize",
     "dashboard",

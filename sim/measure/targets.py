@@ -1,9 +1,12 @@
 """Calibration targets: load a targets YAML, and judge replicated KPI values against it.
 
-A targets file has two sections. ``levels`` name KPIs of :data:`sim.measure.kpis.LEVEL_KPIS` that
-the baseline run must reproduce; ``effects`` name entries of :data:`EFFECTS`, each a
-paired comparison of two scenario arms. Both are checked on load, so a misspelt name
-fails at once instead of being silently never evaluated.
+A targets file has up to three sections. ``levels`` name KPIs of
+:data:`sim.measure.kpis.LEVEL_KPIS` that the baseline run must reproduce; ``effects`` name
+entries of :data:`EFFECTS`, each a paired comparison of two scenario arms; ``cases`` name a
+shipped preset (``configs/<name>.yaml``) and measures of it (a level KPI or one of
+:data:`sim.measure.cases.CASE_MEASURES`). All are checked on load, so a misspelt name fails at
+once instead of being silently never evaluated. Several files are read together with
+:func:`load_target_files` (a name may appear in only one of them).
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from scipy import stats
 
+from sim.measure.cases import CASE_MEASURES
 from sim.measure.kpis import LEVEL_KPIS
 from sim.scenario.config import ConfigError, read_yaml
 from sim.scenario.reading import show, validation_problems
 from sim.scenario.sections import Finite, NonNegative
+from sim.scenario.vocabulary import CONTENT_CHANNELS
 
 #: The project's own copy of the report's targets (``targets/`` at the top of the source
 #: tree), used when ``omo check``/``omo calibrate`` are given no ``--targets``.
@@ -39,16 +44,20 @@ class Effect:
         control: ``--set``-style overrides of the control arm (applied to the baseline).
         treatment: overrides of the treatment arm.
         measure: "relative_change" = treatment / control - 1; "level_in_treatment" = the
-            KPI's value in the treatment arm (the control arm is then not needed).
+            KPI's value in the treatment arm (the control arm is then not needed);
+            "incremental_per_spend" = (treatment - control) / the treatment's ``per`` KPI
+            (a return on spend).
         note: how the report's statement maps onto the arms.
+        per: the spend KPI of an "incremental_per_spend" effect.
     """
 
     name: str
     kpi: str
     control: Mapping[str, Any]
     treatment: Mapping[str, Any]
-    measure: Literal["relative_change", "level_in_treatment"]
+    measure: Literal["relative_change", "level_in_treatment", "incremental_per_spend"]
     note: str = ""
+    per: str = ""
 
 
 _CONSISTENT = {
@@ -63,8 +72,15 @@ _INCONSISTENT = {
 }
 
 
-def _effect(name: str, kpi: str, control: dict, treatment: dict, measure: str, note: str):
-    return Effect(name, kpi, MappingProxyType(control), MappingProxyType(treatment), measure, note)
+def _effect(
+    name: str, kpi: str, control: dict, treatment: dict, measure: str, note: str, per: str = ""
+):
+    return Effect(
+        name, kpi, MappingProxyType(control), MappingProxyType(treatment), measure, note, per
+    )
+
+
+_NO_CONTENT = {f"content.channels.{c}.daily_budget": 0.0 for c in CONTENT_CHANNELS}
 
 
 #: The effects a targets file may name. Arms are immutable mappings: copy with ``dict()``.
@@ -107,6 +123,17 @@ EFFECTS: Mapping[str, Effect] = MappingProxyType(
                 "relative_change",
                 "Coupons claimed online redeemable in stores too versus online only; +45%.",
             ),
+            _effect(
+                "content_marketing_roi",
+                "revenue",
+                _NO_CONTENT,
+                {},
+                "incremental_per_spend",
+                "Revenue of the scenario minus revenue with every content channel's budget at "
+                "zero (same seeds), over the scenario's media and production spend "
+                "(marketing_cost); 5.8 expected.",
+                per="marketing_cost",
+            ),
         )
     }
 )
@@ -137,10 +164,26 @@ class Target(_Frozen):
 
 
 class Targets(_Frozen):
-    """All targets of a file: level KPIs and policy effects, by name."""
+    """All targets of one or more files: level KPIs, policy effects and preset cases.
+
+    ``cases`` maps a preset name to its measures; ``case_files`` where each preset's
+    scenario file was found (beside the targets file: ``../configs/<name>.yaml``).
+    """
 
     levels: dict[str, Target] = Field(default_factory=dict)
     effects: dict[str, Target] = Field(default_factory=dict)
+    cases: dict[str, dict[str, Target]] = Field(default_factory=dict)
+    case_files: dict[str, str] = Field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        """Every target's name; a case measure is ``<preset>.<measure>``."""
+        cases = [f"{p}.{m}" for p, ms in self.cases.items() for m in ms]
+        return [*self.levels, *self.effects, *cases]
+
+    def all(self) -> dict[str, Target]:
+        """Every target by :meth:`names` name."""
+        cases = {f"{p}.{m}": t for p, ms in self.cases.items() for m, t in ms.items()}
+        return {**self.levels, **self.effects, **cases}
 
 
 def _problems(exc: ValidationError, where: str, body: Any) -> list[str]:
@@ -156,22 +199,83 @@ def _problems(exc: ValidationError, where: str, body: Any) -> list[str]:
     return [f"{where}.{line}" for line in lines]
 
 
+#: What a case may measure: any level KPI or a case measure.
+CASE_NAMES: tuple[str, ...] = (*LEVEL_KPIS, *CASE_MEASURES)
+
+
+def _preset_file(path: Path, preset: str) -> Path | None:
+    """``configs/<preset>.yaml`` beside the targets file's folder, else under the project."""
+    for root in (path.resolve().parent.parent, PROJECT_TARGETS.parents[1]):
+        candidate = root / "configs" / f"{preset}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_cases(
+    path: Path, entries: Any, problems: list[str]
+) -> tuple[dict[str, dict[str, Target]], dict[str, str]]:
+    cases: dict[str, dict[str, Target]] = {}
+    files: dict[str, str] = {}
+    if not isinstance(entries, dict):
+        problems.append(f"{path}: cases: value {show(entries)}: must map preset names to measures")
+        return cases, files
+    needed = {p for c in CASE_MEASURES.values() for p, _ in c.arms.values() if p}
+    for preset, measures in entries.items():
+        found = _preset_file(path, str(preset))
+        if found is None:
+            problems.append(
+                f"{path}: cases.{preset}: no preset file configs/{preset}.yaml beside the "
+                "targets folder or in the project"
+            )
+            continue
+        files[str(preset)] = str(found)
+        if not isinstance(measures, dict):
+            problems.append(f"{path}: cases.{preset}: value {show(measures)}: must be a mapping")
+            continue
+        cases[str(preset)] = {}
+        for name, body in measures.items():
+            where = f"{path}: cases.{preset}.{name}"
+            if name not in CASE_NAMES:
+                allowed = ", ".join(CASE_NAMES)
+                problems.append(f"{where}: unknown measure {name!r} (allowed: {allowed})")
+                continue
+            if not isinstance(body, dict):
+                problems.append(f"{where}: value {show(body)}: must be a mapping")
+                continue
+            try:
+                cases[str(preset)][name] = Target.model_validate({**body, "name": name})
+            except ValidationError as exc:
+                problems.extend(_problems(exc, where, body))
+    for preset in needed:
+        if preset not in files and (found := _preset_file(path, preset)) is not None:
+            files[preset] = str(found)
+    return cases, files
+
+
 def load_targets(path: str | Path) -> Targets:
     """Read and validate a targets file.
 
     Raises:
-        ConfigError: one line per problem (unknown section or KPI/effect name, missing or
-            invalid field), each naming the path in the file, the value and what is allowed.
+        ConfigError: one line per problem (unknown section, KPI, effect, preset or measure
+            name, missing or invalid field), each naming the path in the file, the value and
+            what is allowed.
     """
+    path = Path(path)
     data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: value {show(data)}: a targets file must hold a mapping"])
     allowed = {"levels": LEVEL_KPIS, "effects": tuple(EFFECTS)}
     problems: list[str] = []
     sections: dict[str, dict[str, Target]] = {"levels": {}, "effects": {}}
+    cases: dict[str, dict[str, Target]] = {}
+    files: dict[str, str] = {}
     for section, entries in data.items():
+        if section == "cases":
+            cases, files = _load_cases(path, entries, problems)
+            continue
         if section not in allowed:
-            problems.append(f"{path}: {section}: unknown section (allowed: levels, effects)")
+            problems.append(f"{path}: {section}: unknown section (allowed: levels, effects, cases)")
             continue
         if not isinstance(entries, dict):
             problems.append(f"{path}: {section}: value {show(entries)}: must be a mapping of names")
@@ -189,14 +293,47 @@ def load_targets(path: str | Path) -> Targets:
                 sections[section][name] = Target.model_validate({**body, "name": name})
             except ValidationError as exc:
                 problems.extend(_problems(exc, where, body))
-    if not problems and not any(sections.values()):
+    if not problems and not any(sections.values()) and not any(cases.values()):
         problems.append(
-            f"{path}: holds no targets: give at least one under levels or effects "
+            f"{path}: holds no targets: give at least one under levels, effects or cases "
             f"(levels: {', '.join(LEVEL_KPIS)}; effects: {', '.join(EFFECTS)})"
         )
     if problems:
         raise ConfigError(problems)
-    return Targets(**sections)
+    return Targets(**sections, cases=cases, case_files=files)
+
+
+def load_target_files(paths: Sequence[str | Path]) -> Targets:
+    """Read several targets files as one set (e.g. the report's twelve and its cases).
+
+    Raises:
+        ConfigError: every file's problems, and any target named in two files.
+    """
+    problems: list[str] = []
+    loaded: list[tuple[Path, Targets]] = []
+    for path in paths:
+        try:
+            loaded.append((Path(path), load_targets(path)))
+        except ConfigError as exc:
+            problems += exc.problems
+    levels: dict[str, Target] = {}
+    effects: dict[str, Target] = {}
+    cases: dict[str, dict[str, Target]] = {}
+    files: dict[str, str] = {}
+    seen: dict[str, Path] = {}
+    for path, t in loaded:
+        for name in t.names():
+            if name in seen:
+                problems.append(f"{path}: {name}: already a target in {seen[name]}; name it once")
+            seen.setdefault(name, path)
+        levels |= t.levels
+        effects |= t.effects
+        for preset, measures in t.cases.items():
+            cases[preset] = {**cases.get(preset, {}), **measures}
+        files = {**t.case_files, **files}
+    if problems:
+        raise ConfigError(problems)
+    return Targets(levels=levels, effects=effects, cases=cases, case_files=files)
 
 
 @dataclass(frozen=True)
@@ -264,6 +401,11 @@ def effect_value(
         return kpi("treatment", treatment_kpis)
     control = kpi("control", control_kpis)
     treatment = kpi("treatment", treatment_kpis)
+    if effect.measure == "incremental_per_spend":
+        if effect.per not in treatment_kpis:
+            raise KeyError(f"effect {effect.name}: treatment KPIs lack {effect.per!r}")
+        spend = float(treatment_kpis[effect.per])
+        return (treatment - control) / spend if spend > 0 else float("nan")
     if control == 0 or math.isnan(control):
         return float("nan")
     return treatment / control - 1.0

@@ -24,8 +24,9 @@ from typing import Any
 from sim.measure.targets import Targets
 from sim.scenario.config import ConfigError, ScenarioConfig, read_yaml, with_overrides
 from sim.study.backends import Evaluator
-from sim.study.calibration_study import open_study, study_lock, study_storage
-from sim.study.check import CheckReport, Runner, check, evaluate_scenario
+from sim.study.calibration_study import STUDY_NAME, open_study, study_lock, study_storage
+from sim.study.check import CheckReport, Runner, check, evaluate_scenario, people_overrides
+from sim.study.msm import PILOT_ROOT_SEED, PILOT_SEEDS, msm_loss, noise_sd
 
 _PARAM_KEYS = {"path", "low", "high", "log"}
 
@@ -42,6 +43,63 @@ class Param:
     high: float
     log: bool = False
     integer: bool = False
+
+    def to_unit(self, value: float) -> float:
+        """Position in the bounds, 0..1 (on the log scale for ``log``): the search's scale.
+
+        Scaling every parameter to the unit interval is what lets one step size (CMA-ES's
+        sigma, a finite difference) mean the same for a rate of 0.001 and a share of 0.5.
+        """
+        lo, hi, v = self.low, self.high, min(max(value, self.low), self.high)
+        if self.log:
+            return (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo))
+        return (v - lo) / (hi - lo)
+
+    def from_unit(self, u: float) -> float:
+        """The value at position ``u`` (clipped to 0..1) in the bounds."""
+        u = min(max(u, 0.0), 1.0)
+        if self.log:
+            v = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            v = self.low + u * (self.high - self.low)
+        v = min(max(v, self.low), self.high)
+        return float(round(v)) if self.integer else v
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One fidelity of a multi-fidelity search: a population, seeds per trial, trials.
+
+    ``population`` None keeps the scenario's own.
+    """
+
+    population: int | None
+    seeds: int
+    trials: int
+
+    @classmethod
+    def parse(cls, text: str) -> Stage:
+        """``POPULATION:SEEDS:TRIALS`` (``full`` for the scenario's own population).
+
+        Raises:
+            ConfigError: not three whole numbers >= 1.
+        """
+        parts = text.split(":")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            pop = None if parts[0] == "full" else int(parts[0])
+            seeds, trials = int(parts[1]), int(parts[2])
+            if (pop is not None and pop < 1) or seeds < 1 or trials < 1:
+                raise ValueError
+        except ValueError:
+            raise ConfigError(
+                [
+                    f"--stage {text!r}: expected POPULATION:SEEDS:TRIALS with whole numbers "
+                    ">= 1 (POPULATION may be 'full'), e.g. 5000:2:60"
+                ]
+            ) from None
+        return cls(pop, seeds, trials)
 
 
 @dataclass(frozen=True)
@@ -147,7 +205,7 @@ def load_params(path: str | Path, config: ScenarioConfig, targets: Targets) -> C
     if not isinstance(weights, dict):
         problems.append(f"{path}: weights: must map target names to numbers")
         weights = {}
-    names = set(targets.levels) | set(targets.effects)
+    names = set(targets.names())
     for name, w in weights.items():
         if name not in names:
             problems.append(
@@ -156,7 +214,7 @@ def load_params(path: str | Path, config: ScenarioConfig, targets: Targets) -> C
             )
         elif not _number(w) or w < 0:
             problems.append(f"{path}: weights.{name}: value {w!r}: must be a number >= 0")
-    for name, target in {**targets.levels, **targets.effects}.items():
+    for name, target in targets.all().items():
         if target.allowed <= 0 and weights.get(name, 1) > 0:
             problems.append(
                 f"targets {name}: tolerance 0 cannot scale the loss (give it a tolerance, "
@@ -192,7 +250,7 @@ def apply_params(
 
 @dataclass
 class CalibrationResult:
-    """The outcome: best parameters, the study, the final check and files written."""
+    """The outcome: best parameters, the studies, the final check and files written."""
 
     best_params: dict[str, float]
     best_loss: float
@@ -204,6 +262,37 @@ class CalibrationResult:
     losses: list[tuple[int, float]]
     study_path: Path
     written: list[Path] = field(default_factory=list)
+    #: Per stage: (stage, its losses in trial order, its best trial's per-target means).
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    loss_kind: str = "tolerance"
+    noise: dict[str, float] = field(default_factory=dict)
+    check_seeds: list[int] = field(default_factory=list)
+    wall_time_s: float = 0.0
+    ensemble: Any = None  # the plausible set, once written (sim.study.ensemble.Ensemble)
+
+
+def searched_targets(targets: Targets, weights: Mapping[str, float]) -> Targets:
+    """The targets without those of weight 0: the search does not simulate what it ignores
+    (the final check still judges every target)."""
+
+    def keep(name: str) -> bool:
+        return float(weights.get(name, 1.0)) != 0
+
+    return targets.model_copy(
+        update={
+            "levels": {k: v for k, v in targets.levels.items() if keep(k)},
+            "effects": {k: v for k, v in targets.effects.items() if keep(k)},
+            "cases": {
+                case: {m: t for m, t in ms.items() if keep(f"{case}.{m}")}
+                for case, ms in targets.cases.items()
+                if any(keep(f"{case}.{m}") for m in ms)
+            },
+        }
+    )
+
+
+def _stage_name(k: int) -> str:
+    return STUDY_NAME if k == 0 else f"{STUDY_NAME}-stage{k}"
 
 
 def calibrate(
@@ -222,33 +311,52 @@ def calibrate(
     progress: bool = False,
     on_study: Callable[[Any], None] | None = None,
     evaluator: Evaluator | None = None,
+    sampler: str = "tpe",
+    loss: str = "tolerance",
+    stages: list[Stage] | None = None,
+    check_root_seed: int = 1000,
+    confirm: int = 3,
 ) -> CalibrationResult:
-    """Search the parameters until the study holds ``trials`` finished trials, then check.
+    """Search the parameters stage by stage until each study holds its trials, then check.
 
     Args:
         config: the scenario to calibrate (its population is the one the output keeps).
-        targets: the targets (levels and effects).
+        targets: the targets (levels, effects and cases).
         spec: the free parameters and weights from :func:`load_params`.
-        trials: total finished trials wanted in the study; a resumed study only runs the
-            missing ones.
-        out: the calibrated scenario's path; the study is ``<out>.study.db``.
+        trials: total finished trials wanted (single-stage search; see ``stages``).
+        out: the calibrated scenario's path; the studies are in ``<out>.study.db``.
         seeds: seeds 0..seeds-1, the same in every trial (common random numbers).
         population: ``population.size`` during the search (smaller = faster).
         workers: processes for the runs of each trial and the final check.
-        fresh: delete a previous study at that path and start over.
+        fresh: delete previous studies at that path and start over.
         check_replications: seeds of the final check at the scenario's own population.
-        sampler_seed: TPE's seed; offset by the trials already stored, so a resumed run
-            does not replay the start-up points.
+        sampler_seed: the sampler's seed; offset by the trials already stored, so a
+            resumed run does not replay the start-up points.
         progress: a tqdm bar over trials (and the final check) on a terminal.
-        on_study: called with the study before optimising (tests use it to interrupt).
+        on_study: called with each stage's study before optimising (tests interrupt).
         evaluator: an entered backend for every trial's runs (``workers`` is then
             ignored); by default a local pool of ``workers`` for the whole search.
+        sampler: ``tpe`` or ``cmaes`` (CMA-ES on the unit-scaled parameters).
+        loss: ``tolerance`` (sum of squared tolerance-scaled misses) or ``msm`` (misses
+            scaled by the target's tolerance and the simulated moment's standard error;
+            :mod:`sim.study.msm`).
+        stages: a multi-fidelity plan replacing ``trials``/``seeds``/``population``: each
+            stage searches at its population and seeds, starting from the best points of
+            the one before (cheap screening first, the expensive fidelity to confirm).
+        check_root_seed: first seed of the final check: fresh seeds, none used in the
+            search, so the verdict is not fitted to the seeds' luck.
+        confirm: the best this-many trials of the last stage are re-measured on as many
+            more seeds (at the last stage's fidelity) and the best on all seeds is kept;
+            1 keeps the single best trial.
 
     Raises:
         ConfigError: bad numbers, or an existing study made for a different setup.
     """
+    import time
+
     import optuna
 
+    started = time.perf_counter()
     problems = []
     if trials < 1:
         problems.append(f"--trials: value {trials}: must be at least 1")
@@ -256,61 +364,233 @@ def calibrate(
         problems.append(f"--seeds: value {seeds}: must be at least 1")
     if population is not None and population < 1:
         problems.append(f"--population: value {population}: must be at least 1")
-    if population is not None and any(p.path == "population.size" for p in spec.params):
+    if sampler not in ("tpe", "cmaes"):
+        problems.append(f"--sampler: value {sampler!r}: allowed: tpe, cmaes")
+    if loss not in ("tolerance", "msm"):
+        problems.append(f"--loss: value {loss!r}: allowed: tolerance, msm")
+    if check_root_seed < 0:
+        problems.append(f"--check-root-seed: value {check_root_seed}: must be >= 0")
+    plan = stages or [Stage(population, seeds, trials)]
+    if any(st.population is not None for st in plan) and any(
+        p.path == "population.size" for p in spec.params
+    ):
         problems.append(
-            f"--population: value {population}: population.size is a free parameter in the "
-            "params file, so the search cannot also fix it; drop one of the two"
+            "--population/--stage: population.size is a free parameter in the params file, "
+            "so the search cannot also fix it; drop one of the two"
         )
     if problems:
         raise ConfigError(problems)
-    search = (
-        config if population is None else with_overrides(config, {"population.size": population})
-    )
-    seed_list = list(range(seeds))
-    setup = {
-        "scenario": search.config_hash(),
-        "targets": targets.model_dump(),
-        "spec": spec.to_dict(),
-        "seeds": seed_list,
-    }
     db, url = study_storage(out)
     db.parent.mkdir(parents=True, exist_ok=True)
-    # Warm start: the scenario's own values are a trial, so the search never ends worse than
-    # where it began (re-queued on resume until evaluated: see calibration_study).
+    full_targets, targets = targets, searched_targets(targets, spec.weights)
     resolved = config.to_dict()
     start = {p.path: min(max(_get_path(resolved, p.path), p.low), p.high) for p in spec.params}
-    with study_lock(db):
-        study, done = open_study(
-            db, url, setup, start, trials=trials, fresh=fresh, sampler_seed=sampler_seed
-        )
-        if on_study is not None:
-            on_study(study)
-        todo = max(0, trials - done)
-        with Runner(workers, evaluator=evaluator) as runner:
+    carried: list[dict[str, float]] = []
+    total_complete, run_now, all_losses, stage_log = 0, 0, [], []
+    best_values, best_loss, best_number, noise = dict(start), math.inf, 0, {}
+    noise_pop = config.population.size
+    with study_lock(db), Runner(workers, evaluator=evaluator) as runner:
+        for k, stage in enumerate(plan):
+            search = (
+                config
+                if stage.population is None
+                else with_overrides(config, {"population.size": stage.population})
+            )
+            seed_list = list(range(stage.seeds))
+            setup = {
+                "scenario": search.config_hash(),
+                "targets": targets.model_dump(),
+                "spec": spec.to_dict(),
+                "seeds": seed_list,
+            }
+            if sampler != "tpe" or loss != "tolerance" or stages:
+                setup |= {"sampler": sampler, "loss": loss, "stage": k}
+            cmaes = sampler == "cmaes"
+            warm = (
+                {
+                    f"u:{p.path}": p.to_unit(v)
+                    for p, v in zip(spec.params, start.values(), strict=True)
+                }
+                if cmaes
+                else start
+            )
+            extra = [
+                {f"u:{p.path}": p.to_unit(c[p.path]) for p in spec.params} if cmaes else c
+                for c in carried[1 : min(3, stage.trials)]  # carried[0] is the warm start
+            ]
+            study, done = open_study(
+                db,
+                url,
+                setup,
+                warm,
+                trials=stage.trials,
+                fresh=fresh,
+                sampler_seed=sampler_seed,
+                sampler=sampler,
+                study_name=_stage_name(k),
+                x0=warm if cmaes else None,
+                sigma0=0.3 if k == 0 else 0.1,
+                extra_starts=extra,
+            )
+            if on_study is not None:
+                on_study(study)
+            if loss == "msm" and k == 0:
+                noise = _noise_pilot(study, search, targets, spec, start, runner)
+                noise_pop = search.population.size
+            elif loss == "msm":
+                # Moments are averages over consumers: their seed noise shrinks as
+                # 1/sqrt(population), so the first stage's pilot serves every later one.
+                shrink = math.sqrt(noise_pop / search.population.size)
+                noise = {t: v * shrink for t, v in noise.items()}
+            todo = max(0, stage.trials - done)
             if todo:
-                _optimise(study, search, targets, spec, seed_list, runner, todo, progress)
+                _optimise(
+                    study,
+                    search,
+                    targets,
+                    spec,
+                    seed_list,
+                    runner,
+                    todo,
+                    progress,
+                    loss=loss,
+                    noise=noise,
+                    cmaes=cmaes,
+                )
             complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
             if not complete:
                 raise ConfigError([f"{db}: no trial completed (all pruned or failed)"])
-            best = min(complete, key=lambda t: t.value)
-            values = {
-                p.path: (best.params[p.path] if p.integer else _sig(best.params[p.path]))
-                for p in spec.params
-            }
-            final = apply_params(config, spec.params, values)
-            runner.progress = progress
-            report = check(final, targets, check_replications, 0, runner=runner)
+            ranked = sorted(complete, key=lambda t: t.value)
+            carried = [_values(t, spec) for t in ranked[: max(3, confirm)]]
+            best = ranked[0]
+            start = carried[0]
+            best_values, best_loss = start, float(best.value)
+            best_number = total_complete + best.number
+            all_losses += [(total_complete + t.number, float(t.value)) for t in complete]
+            stage_log.append(
+                {
+                    "stage": k,
+                    "population": search.population.size,
+                    "seeds": stage.seeds,
+                    "trials": len(complete),
+                    "losses": [float(t.value) for t in sorted(complete, key=lambda t: t.number)],
+                    "best": best.number,
+                    "best_loss": float(best.value),
+                    "best_means": dict(best.user_attrs.get("means", {})),
+                    "study": _stage_name(k),
+                }
+            )
+            total_complete += len(complete)
+            run_now += todo
+        if confirm > 1 and len(carried) > 1:
+            # One trial's loss is its parameters plus its seeds' luck; the lowest of many is
+            # partly luck. Re-measure the best few on more seeds and keep the best on average.
+            chosen = _confirm(
+                study, search, targets, spec, carried[:confirm], seed_list, runner, loss, noise
+            )
+            stage_log[-1]["confirmed"] = chosen
+            best_values, best_loss = carried[chosen["pick"]], chosen["losses"][chosen["pick"]]
+        values = {
+            p.path: (best_values[p.path] if p.integer else _sig(best_values[p.path]))
+            for p in spec.params
+        }
+        final = apply_params(config, spec.params, values)
+        runner.progress = progress
+        report = check(
+            final,
+            full_targets,
+            check_replications,
+            check_root_seed,
+            runner=runner,
+            case_overrides=people_overrides(final),
+        )
     return CalibrationResult(
         values,
-        float(best.value),
-        best.number,
-        len(complete),
-        todo,
+        best_loss,
+        best_number,
+        total_complete,
+        run_now,
         final,
         report,
-        [(t.number, float(t.value)) for t in complete],
+        all_losses,
         db,
+        stages=stage_log,
+        loss_kind=loss,
+        noise=noise,
+        check_seeds=list(report.seeds),
+        wall_time_s=time.perf_counter() - started,
     )
+
+
+def _confirm(
+    study: Any,
+    search: ScenarioConfig,
+    targets: Targets,
+    spec: CalibrationSpec,
+    candidates: list[dict[str, float]],
+    seeds: list[int],
+    runner: Runner,
+    loss: str,
+    noise: Mapping[str, float],
+) -> dict[str, Any]:
+    """Each candidate's loss on the search seeds plus as many more; stored in the study."""
+    stored = study.user_attrs.get("confirmed")
+    if stored and stored.get("candidates") == candidates:  # a resume after the confirmation
+        return stored
+    more = list(range(len(seeds), 2 * len(seeds)))
+    losses = []
+    for values in candidates:
+        config = apply_params(search, spec.params, values)
+        report = evaluate_scenario(
+            config,
+            targets,
+            seeds + more,
+            runner,
+            desc="confirm",
+            case_overrides=people_overrides(config),
+        )
+        if loss == "msm":
+            losses.append(
+                msm_loss(list(report.results), noise, len(seeds) + len(more), spec.weights)
+            )
+        else:
+            losses.append(report.loss(spec.weights))
+    pick = int(min(range(len(losses)), key=losses.__getitem__))
+    chosen = {"candidates": candidates, "losses": losses, "pick": pick}
+    study.set_user_attr("confirmed", chosen)
+    return chosen
+
+
+def _values(trial: Any, spec: CalibrationSpec) -> dict[str, float]:
+    """A trial's parameter values on their own scales (CMA-ES trials store unit positions)."""
+    stored = trial.user_attrs.get("values")
+    if stored:
+        return {p.path: float(stored[p.path]) for p in spec.params}
+    if all(f"u:{p.path}" in trial.params for p in spec.params):
+        return {p.path: p.from_unit(trial.params[f"u:{p.path}"]) for p in spec.params}
+    return {p.path: float(trial.params[p.path]) for p in spec.params}
+
+
+def _noise_pilot(
+    study: Any,
+    search: ScenarioConfig,
+    targets: Targets,
+    spec: CalibrationSpec,
+    start: Mapping[str, float],
+    runner: Runner,
+) -> dict[str, float]:
+    """Seed-to-seed SD of every target at the search's start, measured once and stored."""
+    stored = study.user_attrs.get("noise_sd")
+    if stored is not None:
+        return {k: (math.nan if v is None else float(v)) for k, v in stored.items()}
+    config = apply_params(search, spec.params, start)
+    seeds = range(PILOT_ROOT_SEED, PILOT_ROOT_SEED + PILOT_SEEDS)
+    report = evaluate_scenario(
+        config, targets, seeds, runner, desc="noise pilot", case_overrides=people_overrides(config)
+    )
+    sd = noise_sd(report.values())
+    study.set_user_attr("noise_sd", {k: _json_float(v) for k, v in sd.items()})
+    return sd
 
 
 def _optimise(
@@ -322,24 +602,44 @@ def _optimise(
     runner: Runner,
     todo: int,
     progress: bool,
+    *,
+    loss: str = "tolerance",
+    noise: Mapping[str, float] | None = None,
+    cmaes: bool = False,
 ) -> None:
     import optuna
     from tqdm import tqdm
 
     def objective(trial: optuna.Trial) -> float:
-        values = {
-            p.path: trial.suggest_int(p.path, int(p.low), int(p.high), log=p.log)
-            if p.integer
-            else trial.suggest_float(p.path, p.low, p.high, log=p.log)
-            for p in spec.params
-        }
+        if cmaes:
+            values = {
+                p.path: p.from_unit(trial.suggest_float(f"u:{p.path}", 0.0, 1.0))
+                for p in spec.params
+            }
+        else:
+            values = {
+                p.path: trial.suggest_int(p.path, int(p.low), int(p.high), log=p.log)
+                if p.integer
+                else trial.suggest_float(p.path, p.low, p.high, log=p.log)
+                for p in spec.params
+            }
+        trial.set_user_attr("values", values)
         try:
             config = apply_params(search, spec.params, values)
         except ConfigError as exc:
             trial.set_user_attr("error", exc.problems)
             raise optuna.TrialPruned(str(exc)) from None
-        report = evaluate_scenario(config, targets, seeds, runner, desc=f"trial {trial.number}")
+        report = evaluate_scenario(
+            config,
+            targets,
+            seeds,
+            runner,
+            desc=f"trial {trial.number}",
+            case_overrides=people_overrides(config),
+        )
         trial.set_user_attr("means", {r.name: _json_float(r.mean) for r in report.results})
+        if loss == "msm":
+            return msm_loss(list(report.results), noise or {}, len(seeds), spec.weights)
         return report.loss(spec.weights)
 
     show = progress and sys.stderr.isatty()

@@ -66,8 +66,20 @@ def open_study(
     trials: int,
     fresh: bool,
     sampler_seed: int,
+    sampler: str = "tpe",
+    study_name: str = STUDY_NAME,
+    x0: dict[str, float] | None = None,
+    sigma0: float = 0.3,
+    extra_starts: list[dict[str, float]] | None = None,
 ) -> tuple[Any, int]:
     """Create or resume the study (call under :func:`study_lock`).
+
+    Args:
+        sampler: ``tpe`` (Optuna's multivariate TPE) or ``cmaes`` (CMA-ES, searching the
+            unit cube the bounds define, from ``x0`` with step ``sigma0``).
+        study_name: one study per search stage in the same file.
+        extra_starts: more points queued after the warm start (the best of a previous
+            stage), each once.
 
     Returns:
         the study and the number of trials it already holds finished.
@@ -81,17 +93,23 @@ def open_study(
     storage = optuna.storages.RDBStorage(url)
     if fresh:
         with contextlib.suppress(KeyError):
-            optuna.delete_study(study_name=STUDY_NAME, storage=storage)
-    done = _finished(optuna, storage)
+            optuna.delete_study(study_name=study_name, storage=storage)
+    done = _finished(optuna, storage, study_name)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(
-            seed=sampler_seed + done,
-            multivariate=True,
-            n_startup_trials=max(5, min(10, trials // 5)),
-        )
+        warnings.simplefilter("ignore", FutureWarning)  # x0/sigma0: deprecated, kept until 6
+        if sampler == "cmaes":
+            chosen = optuna.samplers.CmaEsSampler(
+                x0=x0, sigma0=sigma0, seed=sampler_seed + done, n_startup_trials=0
+            )
+        else:
+            chosen = optuna.samplers.TPESampler(
+                seed=sampler_seed + done,
+                multivariate=True,
+                n_startup_trials=max(5, min(10, trials // 5)),
+            )
     study = optuna.create_study(
-        study_name=STUDY_NAME, storage=storage, sampler=sampler, load_if_exists=True
+        study_name=study_name, storage=storage, sampler=chosen, load_if_exists=True
     )
     stored = study.user_attrs.get("fingerprint")
     if stored is None:
@@ -107,6 +125,8 @@ def open_study(
     _fail_abandoned(optuna, study, storage)
     if not _warm_start_pending_or_done(optuna, study):
         study.enqueue_trial(warm_start, user_attrs={"warm_start": True})
+        for point in extra_starts or []:
+            study.enqueue_trial(point, user_attrs={"carried_over": True})
     return study, done
 
 
@@ -132,10 +152,10 @@ def _warm_start_pending_or_done(optuna: Any, study: Any) -> bool:
     return False
 
 
-def _finished(optuna: Any, storage: Any) -> int:
+def _finished(optuna: Any, storage: Any, study_name: str = STUDY_NAME) -> int:
     """Finished (complete or pruned) trials already stored; interrupted ones do not count."""
     try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+        study = optuna.load_study(study_name=study_name, storage=storage)
     except KeyError:
         return 0
     states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)

@@ -5,7 +5,9 @@ scenario with the effect's control / treatment overrides on top) run with the *s
 so seed-to-seed noise common to both arms cancels in the per-seed effect (common random
 numbers). Arms are keyed by their resolved config hash, so an arm that equals another (e.g.
 the scenario already redeems coupons everywhere, which is the redemption effect's treatment)
-is simulated once per seed and reused, and the report says so.
+is simulated once per seed and reused, and the report says so. A case target (a measure of a
+shipped preset, :mod:`sim.measure.cases`) adds the preset's arms to the same plan; they take
+``case_overrides`` (a calibration trial's parameters and population) on top of the preset file.
 
 :func:`check` is the one entry point; ``omo check`` and ``omo calibrate`` (its fit report
 and, through :func:`evaluate_scenario`, every trial) both go through it, so a calibrated
@@ -20,8 +22,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.measure.cases import CASE_MEASURES, level_case, run_measures
 from sim.measure.targets import EFFECTS, Effect, TargetResult, Targets, effect_value, evaluate
-from sim.scenario.config import ConfigError, ScenarioConfig, parse_value, with_overrides
+from sim.scenario.config import (
+    ConfigError,
+    ScenarioConfig,
+    load_scenario,
+    parse_value,
+    with_overrides,
+)
 from sim.study.backends import Evaluator, make_evaluator, progress_bar, require_ok
 
 BASE = "base scenario"
@@ -90,20 +99,24 @@ class Runner:
     def run(
         self, jobs: Sequence[tuple[str, dict[str, Any], int]], desc: str = "runs"
     ) -> dict[tuple[str, int], dict[str, float]]:
-        """KPIs of every ``(key, config dict, seed)`` job, keyed by ``(key, seed)``.
+        """KPIs (and daily-table measures) of every ``(key, config dict, seed)`` job.
+
+        Keyed by ``(key, seed)``; each value is :func:`sim.measure.cases.run_measures`: the
+        run's KPIs plus the daily sums case targets read.
 
         Raises:
             RunFailed: a run raised; a verdict is never given on missing runs.
         """
         ids = {f"{key}/seed{seed}": (key, seed) for key, _, seed in jobs}
         batch = [
-            {"run_id": f"{key}/seed{seed}", "config": config, "seed": seed}
+            {"run_id": f"{key}/seed{seed}", "config": config, "seed": seed, "keep": ["daily"]}
             for key, config, seed in jobs
         ]
         out: dict[tuple[str, int], dict[str, float]] = {}
         with progress_bar(len(batch), desc, self.progress) as bar:
             for outcome in self.evaluator.evaluate(batch):
-                out[ids[outcome["run_id"]]] = require_ok(outcome)["kpis"]
+                done = require_ok(outcome)
+                out[ids[outcome["run_id"]]] = run_measures(done["kpis"], done.get("daily"))
                 bar.update(1)
         return out
 
@@ -135,6 +148,17 @@ class EffectResult:
 
 
 @dataclass
+class CaseResult:
+    """A case target's verdict, per-seed values and the config key of each of its arms."""
+
+    preset: str
+    measure: str
+    result: TargetResult
+    values: list[float]
+    arms: dict[str, str]
+
+
+@dataclass
 class CheckReport:
     """Everything ``omo check`` prints: per-target verdicts, arms, and how runs were shared."""
 
@@ -146,12 +170,23 @@ class CheckReport:
     distinct_configs: int
     arm_references: int
     base_sets: dict[str, Any] = field(default_factory=dict)
+    cases: dict[str, CaseResult] = field(default_factory=dict)
 
     @property
     def results(self) -> Iterator[TargetResult]:
-        """Every target's result, levels first."""
+        """Every target's result, levels first, then effects, then cases.
+
+        A case's result is named ``<preset>.<measure>``.
+        """
         yield from (r for r, _ in self.levels.values())
         yield from (e.result for e in self.effects.values())
+        yield from (c.result for c in self.cases.values())
+
+    def values(self) -> dict[str, list[float]]:
+        """Per-seed values of every target, by result name."""
+        out = {name: v for name, (_, v) in self.levels.items()}
+        out |= {name: e.values for name, e in self.effects.items()}
+        return out | {name: c.values for name, c in self.cases.items()}
 
     @property
     def passed(self) -> bool:
@@ -214,6 +249,10 @@ class CheckReport:
                 }
                 for name, e in self.effects.items()
             },
+            "cases": {
+                name: {**res(c.result, c.values), "preset": c.preset, "measure": c.measure}
+                for name, c in self.cases.items()
+            },
         }
 
     def format(self) -> str:
@@ -226,12 +265,18 @@ class CheckReport:
         ]
         rows = [(name, r) for name, (r, _) in self.levels.items()]
         erows = [(name, e.result) for name, e in self.effects.items()]
-        width = max([len(n) for n, _ in rows + erows] + [6])
+        crows = [(name, c.result) for name, c in self.cases.items()]
+        width = max([len(n) for n, _ in rows + erows + crows] + [6])
         head = (
             f"  {'target':<{width}}  {'value':>8}  {'allowed band':>20}  {'mean':>8}  "
             f"{'95% interval':>20}  result"
         )
-        for title, group in (("Levels", rows), ("Effects (paired arms, same seeds)", erows)):
+        groups = (
+            ("Levels", rows),
+            ("Effects (paired arms, same seeds)", erows),
+            ("Cases (shipped presets, same seeds)", crows),
+        )
+        for title, group in groups:
             if not group:
                 continue
             lines += ["", title, head]
@@ -307,7 +352,7 @@ def plan_arms(
             except ConfigError as exc:
                 raise ConfigError([f"effect {name}.{side}: {p}" for p in exc.problems]) from None
             key = arm_config.config_hash()
-            needed = side == "treatment" or effect.measure == "relative_change"
+            needed = side == "treatment" or effect.measure != "level_in_treatment"
             same_as = labels.get(key) if needed else None
             if needed:
                 references += 1
@@ -319,6 +364,57 @@ def plan_arms(
     return configs, arms, references
 
 
+def people_overrides(config: ScenarioConfig) -> dict[str, Any]:
+    """The scenario's consumers, as overrides for a preset: behaviour and population size.
+
+    Presets differ from the calibrated scenario in policy only, so a case target must be
+    read from the preset with the scenario's (the trial's) behaviour, not the file's.
+    """
+    data = config.to_dict()
+    out = {f"behaviour.{k}": v for k, v in data["behaviour"].items()}
+    return out | {"population.size": config.population.size}
+
+
+def plan_cases(
+    targets: Targets, case_overrides: Mapping[str, Any] | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]]]:
+    """Configs the case targets need (by hash) and, per ``<preset>.<measure>``, its arms' keys.
+
+    Each arm is the preset file with ``case_overrides`` and then the arm's own overrides.
+
+    Raises:
+        ConfigError: a preset file or an override the schema rejects.
+    """
+    configs: dict[str, dict[str, Any]] = {}
+    plan: dict[str, dict[str, str]] = {}
+    loaded: dict[str, ScenarioConfig] = {}
+
+    def preset(name: str) -> ScenarioConfig:
+        if name not in loaded:
+            try:
+                base = load_scenario(targets.case_files[name])
+                loaded[name] = with_overrides(base, dict(case_overrides or {}))
+            except (ConfigError, KeyError) as exc:
+                why = exc.problems if isinstance(exc, ConfigError) else ["no preset file found"]
+                raise ConfigError([f"cases.{name}: {p}" for p in why]) from None
+        return loaded[name]
+
+    for case, measures in targets.cases.items():
+        for name in measures:
+            measure = CASE_MEASURES.get(name) or level_case(name)
+            keys = {}
+            for label, (other, overrides) in measure.arms.items():
+                try:
+                    config = with_overrides(preset(other or case), dict(overrides))
+                except ConfigError as exc:
+                    where = f"cases.{case}.{name}.{label}"
+                    raise ConfigError([f"{where}: {p}" for p in exc.problems]) from None
+                keys[label] = config.config_hash()
+                configs.setdefault(keys[label], config.to_dict())
+            plan[f"{case}.{name}"] = keys
+    return configs, plan
+
+
 def evaluate_scenario(
     config: ScenarioConfig,
     targets: Targets,
@@ -326,10 +422,18 @@ def evaluate_scenario(
     runner: Runner,
     base_sets: Mapping[str, Any] | None = None,
     desc: str = "check",
+    case_overrides: Mapping[str, Any] | None = None,
 ) -> CheckReport:
-    """Simulate every distinct arm on ``seeds`` and judge each target; the core of check."""
+    """Simulate every distinct arm on ``seeds`` and judge each target; the core of check.
+
+    ``case_overrides`` go on top of every case preset (calibration: the trial's parameters).
+    """
     seeds = list(seeds)
     configs, arms, references = plan_arms(config, targets)
+    case_configs, case_plan = plan_cases(targets, case_overrides)
+    references += sum(len(k) for k in case_plan.values())
+    for key, data in case_configs.items():
+        configs.setdefault(key, data)
     jobs = [(key, data, seed) for key, data in configs.items() for seed in seeds]
     kpis = runner.run(jobs, desc=desc)
     base_key = config.config_hash()
@@ -344,7 +448,7 @@ def evaluate_scenario(
         try:
             values = [
                 effect_value(effect, kpis[control.key, s], kpis[treatment.key, s])
-                if effect.measure == "relative_change"
+                if effect.measure != "level_in_treatment"
                 else effect_value(effect, {}, kpis[treatment.key, s])
                 for s in seeds
             ]
@@ -352,6 +456,13 @@ def evaluate_scenario(
             raise ConfigError([f"effect {name}: {exc.args[0]}"]) from None
         result, values = _judge(target, values)
         effects[name] = EffectResult(effect, result, values, control, treatment)
+    cases = {}
+    for full, keys in case_plan.items():
+        case, name = full.split(".", 1)
+        measure = CASE_MEASURES.get(name) or level_case(name)
+        values = [measure.value({lab: kpis[k, s] for lab, k in keys.items()}) for s in seeds]
+        result, values = _judge(targets.cases[case][name].model_copy(update={"name": full}), values)
+        cases[full] = CaseResult(case, name, result, values, keys)
     return CheckReport(
         config.name,
         base_key,
@@ -361,6 +472,7 @@ def evaluate_scenario(
         len(configs),
         references,
         dict(base_sets or {}),
+        cases,
     )
 
 
@@ -378,6 +490,7 @@ def check(
     progress: bool = False,
     base_sets: Mapping[str, Any] | None = None,
     runner: Runner | None = None,
+    case_overrides: Mapping[str, Any] | None = None,
 ) -> CheckReport:
     """Judge a scenario against targets over seeds ``root_seed .. root_seed+replications-1``.
 
@@ -391,6 +504,7 @@ def check(
         base_sets: the ``--set`` overrides already in ``config``, so each effect arm's
             reported ``--set`` list rebuilds it from the scenario file alone.
         runner: reuse an existing pool (calibrate does); ``workers`` is then ignored.
+        case_overrides: applied to every case preset before its arms' own overrides.
 
     Raises:
         ConfigError: bad replications / seed / workers, or an arm the schema rejects.
@@ -406,6 +520,10 @@ def check(
         raise ConfigError(problems)
     seeds = range(root_seed, root_seed + replications)
     if runner is not None:
-        return evaluate_scenario(config, targets, seeds, runner, base_sets)
+        return evaluate_scenario(
+            config, targets, seeds, runner, base_sets, case_overrides=case_overrides
+        )
     with Runner(workers, progress) as own:
-        return evaluate_scenario(config, targets, seeds, own, base_sets)
+        return evaluate_scenario(
+            config, targets, seeds, own, base_sets, case_overrides=case_overrides
+        )

@@ -62,10 +62,11 @@ def test_project_targets_agree_with_the_shared_source(name):
     assert ours == theirs
 
 
-def test_the_report_targets_file_loads_with_every_level_and_effect():
+def test_the_report_targets_files_load_with_every_level_and_effect():
     targets = load_targets(REPORT_TARGETS)
+    cases = load_targets(REPORT_TARGETS.with_name("omo_report_2025_cases.yaml"))
     assert set(targets.levels) == set(LEVEL_KPIS)
-    assert set(targets.effects) == set(EFFECTS)
+    assert set(targets.effects) | set(cases.effects) == set(EFFECTS)
     assert targets.levels["touchpoints_before_first_purchase"].abs is False
     assert targets.effects["shared_inventory_stockout_effect"].value == -0.35
 

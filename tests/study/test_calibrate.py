@@ -107,6 +107,8 @@ def test_recovers_known_parameters(tmp_path):
             str(seeds),
             "--check-replications",
             str(seeds),
+            "--check-root-seed",
+            "0",  # the targets were measured on the search's seeds (see above)
             "--workers",
             "2",
         ]
@@ -348,3 +350,53 @@ def test_out_naming_a_folder_is_refused_before_the_search(small, capsys):
     assert run_small(small, 1) == 2
     assert "is a folder" in capsys.readouterr().err
     assert not Path(f"{small['out']}.study.db").exists()
+
+
+def test_parameters_scale_to_the_unit_interval_and_back():
+    from sim.study.calibrate import Param
+
+    lin, log = Param("a", 0.2, 0.8), Param("b", 0.001, 0.1, log=True)
+    assert lin.to_unit(0.5) == pytest.approx(0.5) and lin.from_unit(0.25) == pytest.approx(0.35)
+    assert log.to_unit(0.01) == pytest.approx(0.5)
+    assert log.from_unit(log.to_unit(0.037)) == pytest.approx(0.037)
+    assert log.from_unit(1.7) == pytest.approx(0.1)  # clipped to the bounds
+
+
+@pytest.mark.parametrize("text", ["5000:2", "0:2:10", "x:2:10", "5000:2:0"])
+def test_a_bad_stage_is_refused_naming_the_format(text):
+    from sim.study.calibrate import Stage
+
+    with pytest.raises(ConfigError, match="POPULATION:SEEDS:TRIALS"):
+        Stage.parse(text)
+    assert Stage.parse("full:1:3").population is None
+
+
+def test_cmaes_msm_stages_run_resume_and_check_on_fresh_seeds(small):
+    """Two stages (small population, then the scenario's): both studies stored, and a rerun
+    of the same command runs no new trial."""
+    stages = ["--sampler", "cmaes", "--loss", "msm", "--stage", "300:1:3", "--stage", "full:1:2"]
+    assert run_small(small, 1, *stages) in (0, 1)
+    storage = f"sqlite:///{small['out']}.study.db"
+    names = {s.study_name for s in optuna.get_all_study_summaries(storage)}
+    assert names == {"calibration", "calibration-stage1"}
+    fit = (small["out"].parent / "cal_fit" / "fit.md").read_text()
+    assert "1 seeds 1000..1000" in fit  # fresh seeds, not the search's 0
+    assert "Per-target diagnostics" in fit and "stage 1: population 800" in fit
+    assert run_small(small, 1, *stages) in (0, 1)
+    study = optuna.load_study(study_name="calibration-stage1", storage=storage)
+    assert len(study.trials) == 2
+
+
+def test_the_shipped_from_scratch_setup_loads():
+    """calibration/from_defaults.yaml with params_cases.yaml against both targets files."""
+    from sim.measure.targets import load_target_files
+
+    root = Path(__file__).resolve().parents[2]
+    targets = load_target_files(
+        [root / "targets" / "omo_report_2025.yaml", root / "targets" / "omo_report_2025_cases.yaml"]
+    )
+    with pytest.warns(UserWarning, match="no behaviour section"):  # on purpose
+        config = load_scenario(root / "calibration" / "from_defaults.yaml")
+    spec = load_params(root / "calibration" / "params_cases.yaml", config, targets)
+    assert len(spec.params) == 17 and spec.weights["content_marketing_roi"] == 0
+    assert config.behaviour == ScenarioConfig().behaviour  # schema defaults

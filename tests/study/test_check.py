@@ -191,3 +191,19 @@ def test_help_shows_a_plain_percent_sign(capsys):
         main(["check", "--help"])
     out = capsys.readouterr().out
     assert "95% interval" in " ".join(out.split()) and "%%" not in out
+
+
+def test_case_targets_run_their_preset_with_the_case_overrides(tmp_path, scenario):
+    """A case is read from its preset's own runs: here online conversion of siloed_retailer."""
+    from sim.measure.targets import load_target_files
+    from sim.study.run import simulate
+
+    ours = tmp_path / "cases.yaml"
+    ours.write_text(
+        yaml.safe_dump({"cases": {"siloed_retailer": {"online_conversion": target(0.1, 0.05)}}})
+    )
+    cases = load_target_files([ours])
+    report = check(load_scenario(scenario), cases, 1, 3, workers=1, case_overrides=TINY)
+    run = simulate(with_overrides(load_scenario("configs/siloed_retailer.yaml"), TINY), 3)
+    expected = run.kpis["orders_online"] / run.daily["app_sessions"].sum()
+    assert report.cases["siloed_retailer.online_conversion"].values == [expected]
