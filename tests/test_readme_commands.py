@@ -121,7 +121,9 @@ def test_every_readme_command_runs_and_leaves_the_copy_unchanged(tmp_path):
             text=True,
             timeout=900,
         )
-        allowed = EXPECTED_EXIT.get(command, {0, 1} if command.startswith("omo check") else {0})
+        # check and calibrate exit 1 when targets are missed, as they are at this tiny size
+        judged = command.startswith(("omo check", "omo calibrate"))
+        allowed = EXPECTED_EXIT.get(command, {0, 1} if judged else {0})
         ran += 1
         if proc.returncode not in allowed or "Traceback" in proc.stderr:
             failures.append(f"{command}\n  exit {proc.returncode}: {proc.stderr[-800:]}")

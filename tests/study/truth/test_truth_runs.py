@@ -69,14 +69,18 @@ def test_switching_a_channel_off_also_zeroes_its_scheduled_budget():
     assert "kol" in players
 
 
+SEGMENTS = ("gen_z", "families", "value_seekers", "professionals")
+CHANNELS = ("short_video", "livestream", "kol", "ugc")
+
+
 @pytest.mark.slow
 def test_without_interactions_shapley_equals_leave_one_out_equals_single_channel():
     """Theory: where channels do not interact, every split gives each channel its own effect.
 
-    The engine has no per-channel audiences, so the channels are kept apart by reach instead:
-    budgets so small that a consumer is almost never reached by two channels, no sharing
-    (no word of mouth, no referral coupons). Then v(S) is additive over channels and the
-    three measures agree; each is compared per seed (paired), within a 99% interval.
+    The channels are kept apart by their audiences: each speaks to one segment only (disjoint
+    audiences), and nothing passes between consumers (no word of mouth, no referral coupons).
+    Then v(S) is additive over channels and the three measures agree; each is compared per
+    seed (paired), within a 99% interval.
 
     Power is limited at this size: on the interacting baseline at 3,000 consumers and 90
     days the sum of leave-one-out effects was -8% +- 35% away from the all-content effect,
@@ -92,9 +96,12 @@ def test_without_interactions_shapley_equals_leave_one_out_equals_single_channel
         "horizon_days": 90,
         "behaviour.share_after_purchase": 0.0,
         "coupons.share_to_get": False,
-        "content.channels.short_video.daily_budget": 100.0,
-        "content.channels.livestream.daily_budget": 100.0,
-        "content.channels.kol.daily_budget": 100.0,
+        **{
+            f"content.channels.{channel}.audience.segments": {
+                segment: float(segment == own) for segment in SEGMENTS
+            }
+            for channel, own in zip(CHANNELS, SEGMENTS, strict=True)
+        },
     }
     s = settings(min_seeds=5, max_seeds=5, families=False, marginal=False)
     result = run_truth(_base(quiet), s, workers=1, progress=False)
