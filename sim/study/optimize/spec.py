@@ -36,14 +36,19 @@ from sim.scenario.config import (
     ConfigError,
     ScenarioConfig,
     load_scenario,
-    read_yaml,
     with_overrides,
 )
 from sim.scenario.reading import validation_problems
 from sim.scenario.relative import resolve
 from sim.scenario.sections import Finite, FolderName, Probability, Seed, Whole
 from sim.study.sweep import design as dsg
-from sim.study.sweep.spec import ParameterSpec, _check_parameter, _to_parameter, resolve_parameter
+from sim.study.sweep.spec import (
+    ParameterSpec,
+    _check_parameter,
+    _to_parameter,
+    read_study_file,
+    resolve_parameter,
+)
 
 DEFAULT_SMOKE = {"population.size": 1000, "horizon_days": 60}
 #: Prefix of the budget-share parameters in the study (never a scenario path).
@@ -366,14 +371,7 @@ def load_optimization(
         trials: replaces the file's ``trials`` (``omo optimize --trials``).
     """
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path}: an optimisation file must hold a mapping"])
-    if overrides:
-        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
-        data = {**data, "set": {**fixed, **overrides}}
-    if trials is not None:
-        data = {**data, "trials": trials}
+    data = read_study_file(path, "an optimisation", overrides, trials=trials)
     return from_spec(spec_from_dict(data, path), path, smoke=smoke)
 
 

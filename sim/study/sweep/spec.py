@@ -334,6 +334,23 @@ def from_spec(spec: SweepSpec, source: str | Path, *, smoke: bool = False) -> Sw
     return Sweep(spec, source, base, parameters, smoke)
 
 
+def read_study_file(
+    path: Path, what: str, overrides: dict[str, Any] | None = None, **replace: Any
+) -> dict[str, Any]:
+    """A study file (sweep, optimisation) as a mapping, with the command line's changes.
+
+    ``overrides`` (``--set``) are added to the file's ``set``; each ``replace`` given (not
+    None), e.g. ``replications`` or ``trials``, replaces the file's key of that name.
+    """
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: {what} file must hold a mapping"])
+    if overrides:
+        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
+        data = {**data, "set": {**fixed, **overrides}}
+    return {**data, **{k: v for k, v in replace.items() if v is not None}}
+
+
 def load_sweep(
     path: str | Path,
     *,
@@ -350,14 +367,7 @@ def load_sweep(
         replications: replaces the file's ``replications`` (``omo sweep --replications``).
     """
     path = Path(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path}: a sweep file must hold a mapping"])
-    if overrides:
-        fixed = data.get("set") if isinstance(data.get("set"), dict) else {}
-        data = {**data, "set": {**fixed, **overrides}}
-    if replications is not None:
-        data = {**data, "replications": replications}
+    data = read_study_file(path, "a sweep", overrides, replications=replications)
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as exc:
