@@ -7,8 +7,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from sim.study.backends import BACKENDS, Evaluator, make_evaluator
+from sim.study.backends import BACKENDS, Evaluator, RunFailed, make_evaluator
 
 
 def add_options(p: argparse.ArgumentParser) -> None:
@@ -52,3 +56,34 @@ def executor(args: argparse.Namespace) -> str:
 def evaluator(args: argparse.Namespace) -> Evaluator:
     """The evaluator the options describe (not started: use it with ``with``)."""
     return make_evaluator(executor(args), args.workers, args.scheduler, dashboard=args.dashboard)
+
+
+def work_folder(out: Path) -> Path:
+    """Where finished runs wait for the results folder: ``<out>.work`` beside it.
+
+    A study killed midway keeps its runs there; the same command finds them and runs
+    only the rest. The folder goes once the results folder is written.
+    """
+    return out.parent / f"{out.name}.work"
+
+
+def run_resumable(
+    args: argparse.Namespace, work: Path, study: Callable[[Evaluator], Any]
+) -> tuple[Any, int]:
+    """``study(evaluator)`` on the evaluator the options describe; ``(result, 0)``.
+
+    Interrupted (Ctrl-C) or with runs that failed for good, it says the finished runs are
+    kept in ``work`` and returns ``(None, 130)`` or ``(None, 1)``: the same command resumes.
+    """
+    try:
+        with evaluator(args) as ev:
+            return study(ev), 0
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: finished runs are kept in {work}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return None, 130
+    except RunFailed as exc:
+        print(f"error: {exc}; finished runs are kept in {work}", file=sys.stderr)
+        return None, 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +21,6 @@ from sim.cli import backend
 from sim.io.atomic import check_output
 from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, parse_value
-from sim.study.backends import RunFailed
 
 if TYPE_CHECKING:
     from typing import Any
@@ -78,15 +76,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_compare)
 
 
-def work_folder(out: Path) -> Path:
-    """Where finished runs wait for the results folder: ``<out>.work`` beside it.
-
-    A comparison killed midway keeps its runs there; the same command finds them and runs
-    only the rest. The folder goes once the results folder is written.
-    """
-    return out.parent / f"{out.name}.work"
-
-
 def _parse_suggest(items: list[str], kpis: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     problems = []
@@ -137,21 +126,16 @@ def _compare(args: argparse.Namespace) -> int:
     suggest = {**exp.spec.suggest, **_parse_suggest(args.suggest, exp.spec.kpis)}
     out = check_output(Path(args.out) if args.out else Path("results") / exp.name, force=args.force)
 
-    work = work_folder(out)
-    try:
-        with backend.evaluator(args) as evaluator:
-            result = run_experiment(
-                exp, evaluator=evaluator, progress=None if not args.quiet else False, work=work
-            )
-    except KeyboardInterrupt:
-        print(
-            f"interrupted: finished runs are kept in {work}; run the same command to resume",
-            file=sys.stderr,
-        )
-        return 130
-    except RunFailed as exc:
-        print(f"error: {exc}; finished runs are kept in {work}", file=sys.stderr)
-        return 1
+    work = backend.work_folder(out)
+    result, code = backend.run_resumable(
+        args,
+        work,
+        lambda ev: run_experiment(
+            exp, evaluator=ev, progress=None if not args.quiet else False, work=work
+        ),
+    )
+    if code:
+        return code
     summary = summarize(
         result.runs,
         exp.spec.kpis,

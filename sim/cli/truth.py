@@ -9,14 +9,12 @@ in ``<out>.work``; the same command resumes.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sim.cli import backend
 from sim.io.atomic import check_output
 from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
-from sim.study.backends import RunFailed
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,21 +99,16 @@ def _truth(args: argparse.Namespace) -> int:
     out = check_output(
         Path(args.out) if args.out else Path("results") / f"truth-{base.name}", force=args.force
     )
-    work = out.parent / f"{out.name}.work"
-    try:
-        with backend.evaluator(args) as evaluator:
-            result = run_truth(
-                base, s, evaluator=evaluator, work=work, progress=None if not args.quiet else False
-            )
-    except KeyboardInterrupt:
-        print(
-            f"interrupted: finished runs are kept in {work}; run the same command to resume",
-            file=sys.stderr,
-        )
-        return 130
-    except RunFailed as exc:
-        print(f"error: {exc}; finished runs are kept in {work}", file=sys.stderr)
-        return 1
+    work = backend.work_folder(out)
+    result, code = backend.run_resumable(
+        args,
+        work,
+        lambda ev: run_truth(
+            base, s, evaluator=ev, work=work, progress=None if not args.quiet else False
+        ),
+    )
+    if code:
+        return code
     write_truth(result, out, force=args.force)
     PartsFolder(work).remove()
     if not args.quiet:
