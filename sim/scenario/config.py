@@ -126,7 +126,7 @@ class ScenarioConfig(_Frozen):
                     f"must be before the horizon (0..{self.horizon_days - 1})"
                 )
             for path, value in expand_sections(change.set).items():
-                if path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS:
+                if is_fixed_path(path):
                     problems.append(
                         f"schedule.{i}.set.{path}: cannot change mid-run (fixed: "
                         f"{', '.join(FIXED_SECTIONS + FIXED_PATHS)})"
@@ -345,6 +345,61 @@ def with_overrides(config: ScenarioConfig, overrides: dict[str, Any]) -> Scenari
     if problems:
         raise ConfigError(problems)
     return from_dict(data)
+
+
+def is_fixed_path(path: str) -> bool:
+    """Whether a dotted path cannot change mid-run (the market, the clock, the population)."""
+    return path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS
+
+
+def changed_paths(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> dict:
+    """Dotted paths whose values differ from ``before`` to ``after``, with ``after``'s values.
+
+    Mappings are compared key by key; anything else (numbers, lists, a key one side lacks)
+    is one path holding the whole new value.
+    """
+    out: dict[str, Any] = {}
+    for key in sorted(after.keys() | before.keys()):
+        path = f"{prefix}{key}"
+        a, b = before.get(key), after.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out.update(changed_paths(a, b, f"{path}."))
+        elif a != b:
+            out[path] = b
+    return out
+
+
+def with_shared_history(base: ScenarioConfig, arm: ScenarioConfig) -> ScenarioConfig:
+    """``arm`` living ``base``'s history: the arm's policy acts from day 0 on.
+
+    A launch market (no ``market.burn_in_days``) has no past, so this is ``arm`` itself. A
+    market with a past lives its history under the policy in force on day 0, so two arms
+    built as whole scenarios would be two different markets on day 0. Here the history is
+    ``base``'s and the arm's differences become a day-0 entry of its schedule (before the
+    arm's own schedule): every arm of a comparison shares the same customers, members and
+    habits on day 0, on the same random numbers, and differs only from the day the lever
+    acts, as a brand that changes its policy would. An arm that differs in a path that
+    cannot change mid-run (:data:`FIXED_PATHS`, e.g. the store count) is another market:
+    it is returned as it is, with its own history.
+    """
+    if base.market.burn_in_days == 0:
+        return arm
+    before, after = base.to_dict(), arm.to_dict()
+    schedule = after.pop("schedule", [])
+    before.pop("schedule", None)
+    diff = changed_paths(before, after)
+    if not diff:
+        return arm
+    if any(is_fixed_path(p) for p in diff):
+        return arm
+    before["schedule"] = [{"day": 0, "set": diff}, *schedule]
+    return from_dict(before)
+
+
+def change_from_day_0(config: ScenarioConfig, overrides: dict[str, Any]) -> ScenarioConfig:
+    """``config`` with ``overrides`` as a policy change that acts from day 0: one arm of a
+    comparison, sharing ``config``'s history (:func:`with_shared_history`)."""
+    return with_shared_history(config, with_overrides(config, overrides))
 
 
 def parse_set_args(items: list[str] | tuple[str, ...]) -> dict[str, Any]:

@@ -378,6 +378,12 @@ class Behaviour(_Frozen):
     app_session_rate: Probability = Field(
         0.05, description="Daily chance an engaged, fully online consumer opens the app."
     )
+    customer_app_habit: NonNegative = Field(
+        1.0,
+        description="A customer (bought before, not lapsed) opens the app this many times as "
+        "often as a fully interested prospect: checking offers, points and orders without a "
+        "need to buy (1: as often; sessions stay capped at one a day).",
+    )
     buy_online_per_session: Probability = Field(
         0.12, description="Top chance a considering prospect orders during an app session."
     )
@@ -410,6 +416,12 @@ class Behaviour(_Frozen):
     travel_km: Positive = Field(5.0, description="Distance at which visit odds fall by e.")
     coupon_claim_per_session: Probability = Field(
         0.25, description="Chance an app session ends with a coupon claimed (x price sensitivity)."
+    )
+    store_substitution: Probability = Field(
+        0.0,
+        description="Store-only retailer (online.enabled false): chance that a considering "
+        "prospect who would have opened the brand's app that day plans a store trip instead "
+        "(how much of online demand a store network would catch; 0: none, it is lost).",
     )
     coupon_store_pull: Probability = Field(
         0.15, description="Chance a coupon valid in store makes a store-goer plan a visit."

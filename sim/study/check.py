@@ -27,6 +27,7 @@ from sim.measure.targets import EFFECTS, Effect, TargetResult, Targets, effect_v
 from sim.scenario.config import (
     ConfigError,
     ScenarioConfig,
+    change_from_day_0,
     load_scenario,
     parse_value,
     with_overrides,
@@ -348,7 +349,7 @@ def plan_arms(
         for side in ("control", "treatment"):
             overrides = dict(getattr(effect, side))
             try:
-                arm_config = with_overrides(config, overrides)
+                arm_config = change_from_day_0(config, overrides)
             except ConfigError as exc:
                 raise ConfigError([f"effect {name}.{side}: {p}" for p in exc.problems]) from None
             key = arm_config.config_hash()
@@ -405,7 +406,14 @@ def plan_cases(
             keys = {}
             for label, (other, overrides) in measure.arms.items():
                 try:
-                    config = with_overrides(preset(other or case), dict(overrides))
+                    own = preset(other or case)
+                    # An arm of the case's own preset shares its history; another preset is
+                    # another market, with its own.
+                    config = (
+                        with_overrides(own, dict(overrides))
+                        if other
+                        else change_from_day_0(own, dict(overrides))
+                    )
                 except ConfigError as exc:
                     where = f"cases.{case}.{name}.{label}"
                     raise ConfigError([f"{where}: {p}" for p in exc.problems]) from None

@@ -39,6 +39,7 @@ from sim.scenario.config import (
     load_scenario,
     read_yaml,
     with_overrides,
+    with_shared_history,
 )
 from sim.scenario.reading import show, validation_problems
 from sim.scenario.relative import resolve_all
@@ -267,6 +268,9 @@ def _apply(
 ) -> ScenarioConfig:
     """Overrides then an optional replacement schedule; problems are prefixed by field.
 
+    In a market with a past, the arm shares ``base``'s history and its differences act from
+    day 0 (:func:`sim.scenario.config.with_shared_history`).
+
     Relative values (``{times: 1.5}``, ``{plus: 500}``; :mod:`sim.scenario.relative`) are
     resolved against ``base`` (the base scenario after the experiment's ``set``) in the
     overrides and in every schedule change, so an arm stays what it says when the base moves.
@@ -286,10 +290,10 @@ def _apply(
             raise ConfigError(problems)
         data["schedule"] = schedule
         try:
-            return from_dict(data)
+            return with_shared_history(base, from_dict(data))
         except ConfigError as exc:
             raise ConfigError([f"schedule: {p}" for p in exc.problems]) from None
-    return from_dict(data)
+    return with_shared_history(base, from_dict(data))
 
 
 def _resolve_schedule(

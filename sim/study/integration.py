@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.config import ScenarioConfig, with_overrides
+from sim.scenario.config import ScenarioConfig, change_from_day_0
 from sim.study.stats import paired_difference
 
 #: The scenario keys that switch every integration lever off.
@@ -55,7 +55,7 @@ def integration_return(
     """
     from sim.study.run import simulate
 
-    without = with_overrides(config, WITHOUT_INTEGRATION)
+    without = change_from_day_0(config, WITHOUT_INTEGRATION)
     scale = config.population.market_size / config.population.size
     gain, spend, with_gp, without_gp = [], [], [], []
     for seed in seeds:

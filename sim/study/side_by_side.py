@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.measure.kpis import KPIS
-from sim.scenario.config import ScenarioConfig, with_overrides
+from sim.scenario.config import ScenarioConfig, change_from_day_0
 from sim.study.backends import Evaluator, require_ok
 from sim.study.stats import paired_difference
 
@@ -57,7 +57,7 @@ def compare_strategies(
         ConfigError: an override is refused by the scenario schema.
         RunFailed: a run failed.
     """
-    configs = {"A": with_overrides(base, a), "B": with_overrides(base, b)}
+    configs = {"A": change_from_day_0(base, a), "B": change_from_day_0(base, b)}
     jobs = [
         {"run_id": f"{arm}|{seed}", "config": cfg.to_dict(), "seed": int(seed)}
         for seed in seeds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sim.scenario.config import change_from_day_0
 from sim.study.run import simulate
 from tests.conftest import make_config
 
@@ -46,3 +47,16 @@ def test_burn_in_changes_nothing_when_zero():
     a = simulate(make_config(size=1000, horizon=20), seed=1).events
     b = simulate(make_config(size=1000, horizon=20, market__burn_in_days=0), seed=1).events
     assert a.equals(b)
+
+
+def test_arms_of_an_established_market_share_the_history_and_differ_from_day_0():
+    """A content-off arm built with change_from_day_0 has the base's customers on day 0 (the
+    same prior_history rows) and no content from day 0 on."""
+    base = make_config(size=1500, horizon=20, market__burn_in_days=60)
+    off = {f"content.channels.{c}.daily_budget": 0.0 for c in base.content.channels}
+    runs = [simulate(c, seed=3).events.to_pandas() for c in (base, change_from_day_0(base, off))]
+    prior = [e[e.event == "prior_history"].reset_index(drop=True) for e in runs]
+    assert len(prior[0]) > 0
+    assert prior[0].equals(prior[1])
+    assert (runs[1].event == "content_view").sum() == 0
+    assert (runs[0].event == "content_view").sum() > 0

@@ -14,21 +14,25 @@ from sim.engine.prices import ONLINE, channel_response
 from sim.engine.processes.coupons import give_coupons, within_budget
 from sim.engine.processes.touch import buy_decision, plan_visits, touch, unique
 from sim.engine.state import NEVER, Mission
-from sim.engine.streams import Source
+from sim.engine.streams import Draws, Source
 from sim.log.eventlog import Channel, Event
 
 
 def app_sessions(ctx: DayContext, day: int) -> None:
     """Open the app: browse, claim coupons, and (some) order; sets today's online attempts."""
-    if not ctx.config.online.enabled:  # a store-only retailer has no app
-        ctx.today.online_attempts = np.empty(0, np.int64)
-        return
     draws = ctx.streams.draws(Source.app, day)
     s, b, tr = ctx.state, ctx.config.behaviour, ctx.traits
     eligible = np.flatnonzero(s.aware & ~s.lapsed)
-    engaged = np.minimum(1.0, s.interest[eligible] + (s.purchases[eligible] > 0))
+    customer = s.purchases[eligible] > 0
+    engaged = np.minimum(1.0, s.interest[eligible] + customer)
+    if b.customer_app_habit != 1.0:
+        engaged = np.where(customer, b.customer_app_habit, engaged)
     p = b.app_session_rate * ctx.today.demand * tr.online_propensity[eligible] * engaged
     browsing = eligible[draws.bernoulli(eligible, p, "session")]
+    if not ctx.config.online.enabled:  # a store-only retailer has no app
+        ctx.today.online_attempts = np.empty(0, np.int64)
+        visit_instead(ctx, day, browsing, draws)
+        return
     on_mission = np.flatnonzero(s.mission == Mission.online)
     sessions = unique(np.concatenate([browsing, on_mission]))
     instant = ctx.today.instant_orders
@@ -48,6 +52,20 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     )
     missions = sessions[s.mission[sessions] == Mission.online]
     ctx.today.online_attempts = unique(np.concatenate([instant, buyers, missions]))
+
+
+def visit_instead(ctx: DayContext, day: int, would_browse: np.ndarray, draws: Draws) -> None:
+    """With no app, some prospects who would have browsed it go to the store instead.
+
+    Only prospects (considering, no purchase yet): customers' needs already go to the store
+    (:mod:`.retention`). The same keyed session draw decides who would have browsed, so a
+    store-only arm differs from its online twin only where the app would have acted.
+    """
+    s, b = ctx.state, ctx.config.behaviour
+    if b.store_substitution <= 0 or len(would_browse) == 0:
+        return
+    prospects = would_browse[s.considering[would_browse] & (s.purchases[would_browse] == 0)]
+    plan_visits(ctx, prospects, b.store_substitution, day, draws, "instead_of_app")
 
 
 def coupon_worth(face_value: float, basket_mean: float) -> float:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.scenario.config import ConfigError, with_overrides
+from sim.scenario.config import ConfigError, change_from_day_0
 from sim.study.backends import Evaluator
 from sim.study.calibration_study import fingerprint, study_lock
 from sim.study.optimize.spec import SHARE, ObjectiveSpec, Optimization, known_kpis
@@ -74,19 +74,16 @@ def run_plans(
         per plan, a KPI frame indexed by seed, or the error text when its scenario is
         refused (say, phase days out of order) or one of its runs failed.
     """
-    base = opt.base.to_dict()
     seeds = list(seeds)
     jobs, errors = [], {}
     for key, overrides in plans.items():
         try:
-            with_overrides(opt.base, overrides)
+            # In a market with a past, every plan shares the base's history and acts from day 0.
+            config = change_from_day_0(opt.base, overrides).to_dict()
         except ConfigError as exc:
             errors[key] = "; ".join(exc.problems)
             continue
-        jobs += [
-            {"run_id": f"{key}|{s}", "config": base, "overrides": overrides, "seed": s}
-            for s in seeds
-        ]
+        jobs += [{"run_id": f"{key}|{s}", "config": config, "seed": s} for s in seeds]
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in plans if k not in errors}
     for outcome in evaluator.evaluate(jobs):
         key, seed = outcome["run_id"].rsplit("|", 1)

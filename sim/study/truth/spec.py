@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.measure import shapley
-from sim.scenario.config import ConfigError, ScenarioConfig, from_dict
+from sim.scenario.config import ConfigError, ScenarioConfig, from_dict, with_shared_history
 from sim.scenario.reading import validation_problems
 from sim.scenario.sections import Seed, Whole
 
@@ -255,7 +255,10 @@ def build_arms(base: ScenarioConfig, s: TruthSettings) -> tuple[list[Arm], list[
 
     def make(name: str, kind: str, player: str, coalition: frozenset, d: dict) -> None:
         try:
-            arms.append(Arm(name, kind, player, coalition, from_dict(d)))
+            # In a market with a past, every arm lives the base's history: what a channel
+            # causes is measured from day 0, on the same customers.
+            config = with_shared_history(base, from_dict(d))
+            arms.append(Arm(name, kind, player, coalition, config))
         except ConfigError as exc:
             problems.extend(f"arm {name}: {p}" for p in exc.problems)
 
