@@ -9,6 +9,7 @@ rollout is just a list of dated configuration changes.
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from typing import Any
 
@@ -22,7 +23,7 @@ from sim.engine.context import DayContext
 from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
 from sim.engine.population import assign_nearest_store, draw_traits, place_stores
-from sim.engine.processes import PROCESSES
+from sim.engine.processes import PROCESSES, process_name
 from sim.engine.streams import Source, Streams
 from sim.engine.tally import TALLY_FIELDS
 from sim.scenario.config import ScenarioConfig, ScheduledChange, with_overrides
@@ -77,6 +78,12 @@ class OmnichannelModel(mesa.Model):
         self._ledger_sold: list[np.ndarray] = []
         self.policy_changes: list[dict[str, Any]] = []
         self._table_cache: tuple[int, pa.Table] | None = None
+        #: Wall seconds spent in each process (``module.function``), restocking and data
+        #: collection over the days simulated so far: where a run's time goes.
+        self._process_names = [process_name(p) for p in PROCESSES]
+        self.process_seconds: dict[str, float] = dict.fromkeys(
+            [*self._process_names, "restock", "collect"], 0.0
+        )
 
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         # Mesa holds event callbacks weakly: keep the callbacks alive for the run.
@@ -127,11 +134,19 @@ class OmnichannelModel(mesa.Model):
         ctx = self.ctx
         ctx.start_day()
         self._ledger_opening.append(ctx.inventory.stock.copy())
-        for process in PROCESSES:
+        seconds = self.process_seconds
+        clock = time.perf_counter
+        for process, name in zip(PROCESSES, self._process_names, strict=True):
+            started = clock()
             process(ctx, day)
+            seconds[name] += clock() - started
+        started = clock()
         self._ledger_sold.append(self._ledger_opening[-1] - ctx.inventory.stock)
         ctx.inventory.end_of_day(day, ctx.today.stock_demand)
+        seconds["restock"] += clock() - started
+        started = clock()
         self.datacollector.collect(self)
+        seconds["collect"] += clock() - started
         if day + 1 >= self.config.horizon_days:
             self.running = False
 
