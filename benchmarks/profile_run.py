@@ -78,9 +78,7 @@ def profile(size: int, seed: int, scenario: Path, trace_memory: bool, days: int 
     def stage(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        stages.append(
-            {"stage": name, "s": now - clock, "rss_mb": _rss_mb(), "peak_mb": _peak_mb()}
-        )
+        stages.append({"stage": name, "s": now - clock, "rss_mb": _rss_mb(), "peak_mb": _peak_mb()})
         clock = time.perf_counter()
 
     stage("start")
@@ -105,7 +103,10 @@ def profile(size: int, seed: int, scenario: Path, trace_memory: bool, days: int 
     inventory = model.inventory_frame()
     stage("consumers, daily, inventory tables")
     kpis = compute_kpis(
-        frame, consumers, config.horizon_days, daily=daily,
+        frame,
+        consumers,
+        config.horizon_days,
+        daily=daily,
         annual_discount_rate=config.costs.annual_discount_rate,
     )
     stage("KPIs")
@@ -142,7 +143,9 @@ def report(row: dict) -> str:
         )
     lines += ["", "| stage | s | RSS MB after | peak RSS MB so far |", "|---|---:|---:|---:|"]
     for st in row["stages"]:
-        lines.append(f"| {st['stage']} | {st['s']:.2f} | {st['rss_mb']:,.0f} | {st['peak_mb']:,.0f} |")
+        lines.append(
+            f"| {st['stage']} | {st['s']:.2f} | {st['rss_mb']:,.0f} | {st['peak_mb']:,.0f} |"
+        )
     lines += [
         "",
         f"event-log buffers {row['log_buffers_mb']:,.0f} MB; Arrow table "
