@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -47,22 +48,97 @@ print(json.dumps({
     "export_s": t3 - t2,
     "wall_s": t3 - t0,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "process_seconds": getattr(model, "process_seconds", {}),
+}))
+"""
+
+#: What ``omo run`` does, end to end (run, KPIs, run folder), on whichever engine is imported:
+#: one that streams its log (``simulate(..., events_path=...)``) does so.
+RUN_CHILD = """
+import inspect, json, resource, sys, tempfile, time
+from pathlib import Path
+from sim.scenario.config import load_scenario
+import sim.study.run as run
+
+size, seed = int(sys.argv[1]), int(sys.argv[2])
+config = load_scenario(sys.argv[3], {"population.size": size})
+streams = "events_path" in inspect.signature(run.simulate).parameters
+t0 = time.perf_counter()
+with tempfile.TemporaryDirectory() as tmp:
+    out = Path(tmp) / "run"
+    if streams:
+        with run.run_folder(out) as folder:
+            result = run.simulate(config, seed, events_path=folder / "events.parquet")
+            run.write_run_files(result, folder)
+    else:
+        result = run.simulate(config, seed)
+        run.write_run(result, out)
+    wall = time.perf_counter() - t0
+print(json.dumps({
+    "consumers": size,
+    "days": config.horizon_days,
+    "events": result.manifest["events"],
+    "wall_s": wall,
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "streamed": streams,
+    "stage_seconds": result.manifest.get("stage_seconds", {}),
+    "process_seconds": result.manifest.get("process_seconds", {}),
 }))
 """
 
 
-def bench(size: int, seed: int, scenario: Path) -> dict:
+def bench(size: int, seed: int, scenario: Path, engine: Path = ROOT, child: str = CHILD) -> dict:
+    """One size in a fresh process, importing ``sim`` from ``engine`` (a checkout's root)."""
     started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(size), str(seed), str(scenario)],
+        [sys.executable, "-c", child, str(size), str(seed), str(scenario)],
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=engine,
         check=True,
+        env=env,
     )
     row = json.loads(proc.stdout.strip().splitlines()[-1])
     row["process_s"] = time.perf_counter() - started
     return row
+
+
+def paired_table(pairs: list[tuple[dict, dict]]) -> str:
+    """This engine against the reference, size by size: each figure and its ratio."""
+    lines = [
+        "| consumers | events | wall s | (ref) | ratio | peak MB | (ref) | ratio "
+        "| MB per 1M | events/s | (ref) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for new, ref in pairs:
+        lines.append(
+            f"| {new['consumers']:,} | {new['events']:,} | {new['wall_s']:.1f} "
+            f"| {ref['wall_s']:.1f} | {new['wall_s'] / ref['wall_s']:.2f} "
+            f"| {new['peak_rss_mb']:,.0f} | {ref['peak_rss_mb']:,.0f} "
+            f"| {new['peak_rss_mb'] / ref['peak_rss_mb']:.2f} "
+            f"| {new['peak_rss_mb'] / (new['consumers'] / 1e6):,.0f} "
+            f"| {new['events'] / new['wall_s']:,.0f} | {ref['events'] / ref['wall_s']:,.0f} |"
+        )
+    lines += ["", "Time by process (this engine, seconds over the 365 days):", ""]
+    names = [k for k, _ in sorted(pairs[-1][0]["process_seconds"].items(), key=lambda kv: -kv[1])]
+    lines.append("| process | " + " | ".join(f"{n['consumers']:,}" for n, _ in pairs) + " |")
+    lines.append("|---|" + "---:|" * len(pairs))
+    for name in names:
+        cells = " | ".join(f"{n['process_seconds'].get(name, 0.0):.2f}" for n, _ in pairs)
+        lines.append(f"| {name} | {cells} |")
+    return "\n".join(lines)
+
+
+def replace_block(path: Path, text: str) -> None:
+    """Put ``text`` between the README's benchmark markers (generated, never hand-edited)."""
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    readme = path.read_text()
+    if start not in readme or end not in readme:
+        raise SystemExit(f"{path}: no {start} ... {end} block to fill")
+    head, rest = readme.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def table(rows: list[dict]) -> str:
@@ -102,8 +178,20 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON to write (default runs/bench/results.json, untracked; the recorded "
         "reference is benchmarks/results.json)",
     )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        default=None,
+        help="root of a reference checkout (e.g. main's): each size runs `omo run`'s whole "
+        "path (run, KPIs, run folder) on both engines, one after the other, and prints ratios",
+    )
+    parser.add_argument(
+        "--readme", type=Path, default=None, help="write the paired table into this README"
+    )
     args = parser.parse_args(argv)
 
+    if args.against is not None:
+        return _paired(args)
     rows = []
     for size in sorted(args.sizes):
         print(f"running {size:,} consumers ...", file=sys.stderr, flush=True)
@@ -124,6 +212,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
+    return 0
+
+
+def _paired(args: argparse.Namespace) -> int:
+    pairs = []
+    for size in sorted(args.sizes):
+        print(f"running {size:,} consumers, this engine then the reference ...", file=sys.stderr)
+        new = bench(size, args.seed, args.scenario, ROOT, RUN_CHILD)
+        ref = bench(size, args.seed, args.scenario, args.against.resolve(), RUN_CHILD)
+        pairs.append((new, ref))
+    text = paired_table(pairs)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps({"seed": args.seed, "pairs": [{"new": n, "ref": r} for n, r in pairs]}, indent=2)
+        + "\n"
+    )
+    if args.readme:
+        replace_block(args.readme, text)
     return 0
 
 

@@ -41,7 +41,7 @@ EXIT_BAD_INPUT = 2
 
 def _run(args: argparse.Namespace) -> int:
     from sim.io.runs import engine_fingerprint, free_run_dir, same_run
-    from sim.study.run import simulate, write_run
+    from sim.study.run import run_folder, simulate, write_run_files
 
     config = load_scenario(args.scenario, parse_set_args(args.set))
     if args.out:
@@ -56,11 +56,14 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         out = check_output(out, force=args.force)
     progress = sys.stderr.isatty() and not args.quiet
-    result = simulate(config, args.seed, progress=progress)
-    write_run(result, out, force=args.force)
+    with run_folder(out, force=args.force) as folder:  # streamed log: nothing half-written
+        result = simulate(
+            config, args.seed, progress=progress, events_path=folder / "events.parquet"
+        )
+        write_run_files(result, folder)
     if not args.quiet:
         print(
-            f"wrote {out} ({result.events.num_rows:,} events, "
+            f"wrote {out} ({result.manifest['events']:,} events, "
             f"{result.manifest['wall_time_s']:.1f} s)"
         )
         _print_kpis(result.kpis, headline_only=True)

@@ -9,22 +9,26 @@ rollout is just a list of dated configuration changes.
 
 from __future__ import annotations
 
+import time
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.engine.agents import Consumer, Store
 from sim.engine.context import DayContext
 from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
 from sim.engine.population import assign_nearest_store, draw_traits, place_stores
-from sim.engine.processes import PROCESSES
+from sim.engine.processes import PROCESSES, process_name
 from sim.engine.streams import Source, Streams
 from sim.engine.tally import TALLY_FIELDS
+from sim.log.stream import ROW_GROUP_ROWS, EventStream
 from sim.scenario.config import ScenarioConfig, ScheduledChange, with_overrides
 from sim.scenario.vocabulary import CITY_TIERS
 
@@ -77,6 +81,13 @@ class OmnichannelModel(mesa.Model):
         self._ledger_sold: list[np.ndarray] = []
         self.policy_changes: list[dict[str, Any]] = []
         self._table_cache: tuple[int, pa.Table] | None = None
+        self._stream: EventStream | None = None
+        #: Wall seconds spent in each process (``module.function``), restocking, data
+        #: collection and streaming the log to disk over the days simulated so far.
+        self._process_names = [process_name(p) for p in PROCESSES]
+        self.process_seconds: dict[str, float] = dict.fromkeys(
+            [*self._process_names, "restock", "collect", "write_events"], 0.0
+        )
 
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         # Mesa holds event callbacks weakly: keep the callbacks alive for the run.
@@ -127,11 +138,23 @@ class OmnichannelModel(mesa.Model):
         ctx = self.ctx
         ctx.start_day()
         self._ledger_opening.append(ctx.inventory.stock.copy())
-        for process in PROCESSES:
+        seconds = self.process_seconds
+        clock = time.perf_counter
+        for process, name in zip(PROCESSES, self._process_names, strict=True):
+            started = clock()
             process(ctx, day)
+            seconds[name] += clock() - started
+        started = clock()
         self._ledger_sold.append(self._ledger_opening[-1] - ctx.inventory.stock)
         ctx.inventory.end_of_day(day, ctx.today.stock_demand)
+        seconds["restock"] += clock() - started
+        started = clock()
         self.datacollector.collect(self)
+        seconds["collect"] += clock() - started
+        if self._stream is not None:
+            started = clock()
+            self._stream.after_day(self.log, self.newcomer_ids)
+            seconds["write_events"] += clock() - started
         if day + 1 >= self.config.horizon_days:
             self.running = False
 
@@ -160,8 +183,38 @@ class OmnichannelModel(mesa.Model):
         return reporters
 
     # ---- results --------------------------------------------------------------------------
+    def stream_events(self, path: str | Path, row_group_rows: int = ROW_GROUP_ROWS) -> None:
+        """Write the event log to ``path`` (Parquet) a row group at a time as days pass.
+
+        Call before the first day; :meth:`finish_events` writes the rest and closes the file.
+        The model then holds at most about one row group of the log, so memory no longer
+        grows with the run's events. The file's rows equal :meth:`events_table`'s of an
+        unstreamed run of the same scenario and seed.
+        """
+        if self.steps:
+            raise RuntimeError("stream_events must be called before the first day")
+        self._stream = EventStream(path, self.first_ids, row_group_rows)
+
+    def finish_events(self) -> int:
+        """Write the streamed log's last rows and close its file; returns its rows."""
+        if self._stream is None:
+            raise RuntimeError("the event log is not being streamed (see stream_events)")
+        return self._stream.close(self.log, self.newcomer_ids)
+
+    def abort_events(self) -> None:
+        """Close a streamed log's file after a failure, writing nothing more."""
+        if self._stream is not None:
+            self._stream.abort()
+
     def events_table(self) -> pa.Table:
-        """The event log so far (Arrow), consumers as their Mesa unique_id."""
+        """The event log so far (Arrow), consumers as their Mesa unique_id.
+
+        A streamed log is read back from its file once :meth:`finish_events` closed it.
+        """
+        if self._stream is not None:
+            if self._stream.open:
+                raise RuntimeError("the streamed event log is still open (see finish_events)")
+            return pq.read_table(self._stream.path)
         if self._table_cache is None or self._table_cache[0] != self.log.rows:
             table = self.log.to_arrow(self.first_ids, np.array(self.newcomer_ids, np.int64))
             self._table_cache = (self.log.rows, table)

@@ -87,8 +87,9 @@ class ConsumerState:
         self.next_occasion = np.full(n, NEVER, np.int32)  # next category need (competition)
         # Per content channel (columns in CONTENT_CHANNELS order): the adstock of its views,
         # and the interest it holds in the consumer (see sim.engine.processes.content).
-        self.adstock = np.zeros((n, len(CONTENT_CHANNELS)), np.float32)
-        self.content_interest = np.zeros((n, len(CONTENT_CHANNELS)), np.float32)
+        # Column-major: each day's carry-over scans one channel's column, contiguous this way.
+        self.adstock = np.zeros((n, len(CONTENT_CHANNELS)), np.float32, order="F")
+        self.content_interest = np.zeros((n, len(CONTENT_CHANNELS)), np.float32, order="F")
 
     def reset(self, rows: np.ndarray) -> None:
         """Consumers ``rows`` start afresh, as on day 0 (a newcomer in a seat that was left)."""

@@ -79,6 +79,17 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
+def _splitmix64_inplace(x: np.ndarray) -> None:
+    """:func:`_splitmix64` overwriting ``x`` (one scratch array instead of six)."""
+    tmp = np.empty_like(x)
+    for shift, mix in ((30, _MIX1), (27, _MIX2)):
+        np.right_shift(x, np.uint64(shift), out=tmp)
+        np.bitwise_xor(x, tmp, out=x)
+        np.multiply(x, mix, out=x)
+    np.right_shift(x, np.uint64(31), out=tmp)
+    np.bitwise_xor(x, tmp, out=x)
+
+
 class Draws:
     """Uniforms keyed by (seed, source, day, label, consumer) for one process and day.
 
@@ -100,9 +111,20 @@ class Draws:
         return key
 
     def uniform(self, who: np.ndarray, label: str) -> np.ndarray:
-        """One U[0, 1) number per entry of ``who`` (consumer row indices)."""
-        x = np.asarray(who).astype(np.uint64) * _GOLDEN + self._key(label)
-        return (_splitmix64(x) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+        """One U[0, 1) number per entry of ``who`` (consumer row indices).
+
+        The same numbers as ``(splitmix64(who * golden + key) >> 11) / 2**53``, computed in
+        place in one scratch buffer: drawn for every consumer every day, the temporaries of
+        the plain expression were the content process's main cost.
+        """
+        x = np.asarray(who).astype(np.uint64)
+        np.multiply(x, _GOLDEN, out=x)
+        np.add(x, self._key(label), out=x)
+        _splitmix64_inplace(x)
+        np.right_shift(x, np.uint64(11), out=x)
+        out = x.astype(np.float64)
+        out *= 1.0 / 9007199254740992.0
+        return out
 
     def bernoulli(self, who: np.ndarray, p, label: str) -> np.ndarray:
         """Whether each of ``who`` says yes, with chance ``p`` (scalar or per entry)."""

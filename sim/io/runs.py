@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import platform
+import shutil
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -39,16 +40,19 @@ class RunResult:
 
     config: ScenarioConfig
     seed: int
-    events: pa.Table
+    events: pa.Table | None  # None when the log was streamed to ``events_path``
     consumers: pd.DataFrame
     daily: pd.DataFrame
     inventory: pd.DataFrame
     kpis: dict[str, float]
     manifest: dict[str, Any] = field(default_factory=dict)
     model: Any = None  # the Mesa model, when kept for inspection
+    events_path: Path | None = None  # the streamed log's file (in the run folder being built)
 
     def events_frame(self) -> pd.DataFrame:
         """The event log as pandas (string columns as categoricals)."""
+        if self.events is None:
+            return pd.read_parquet(self.events_path)
         return self.events.to_pandas()
 
 
@@ -78,17 +82,38 @@ def write_run(result: RunResult, out: str | Path, *, force: bool = False) -> Pat
     """Write the run folder atomically; refuses to overwrite unless ``force``."""
     out = Path(out)
     with atomic_folder(out, force=force) as tmp:
-        pq.write_table(result.events, tmp / "events.parquet", compression="zstd")
-        result.consumers.to_parquet(tmp / "consumers.parquet", index=False)
-        result.daily.to_parquet(tmp / "daily.parquet", index=False)
-        result.inventory.to_parquet(tmp / "inventory.parquet", index=False)
-        (tmp / "kpis.json").write_text(
-            json.dumps(_clean(result.kpis), indent=2, default=_json_default) + "\n"
-        )
-        (tmp / "manifest.json").write_text(
-            json.dumps(result.manifest, indent=2, default=_json_default) + "\n"
-        )
+        write_run_files(result, tmp)
     return out
+
+
+def run_folder(out: str | Path, *, force: bool = False):
+    """The run folder being built: a temporary sibling of ``out`` that becomes ``out`` only
+    when the block ends without an exception (:func:`sim.io.atomic.atomic_folder`).
+
+    For a run that streams its event log (``simulate(..., events_path=folder /
+    "events.parquet")``) and then :func:`write_run_files` the rest into the same folder.
+    """
+    return atomic_folder(Path(out), force=force)
+
+
+def write_run_files(result: RunResult, folder: Path) -> None:
+    """Write a result's files into ``folder``; a streamed log is already there (or moved in)."""
+    target = folder / "events.parquet"
+    if result.events is not None:
+        pq.write_table(result.events, target, compression="zstd")
+    elif result.events_path is None:
+        raise ValueError("the result has neither an event table nor an event-log file")
+    elif Path(result.events_path).resolve() != target.resolve():
+        shutil.copyfile(result.events_path, target)
+    result.consumers.to_parquet(folder / "consumers.parquet", index=False)
+    result.daily.to_parquet(folder / "daily.parquet", index=False)
+    result.inventory.to_parquet(folder / "inventory.parquet", index=False)
+    (folder / "kpis.json").write_text(
+        json.dumps(_clean(result.kpis), indent=2, default=_json_default) + "\n"
+    )
+    (folder / "manifest.json").write_text(
+        json.dumps(result.manifest, indent=2, default=_json_default) + "\n"
+    )
 
 
 @functools.cache

@@ -33,11 +33,17 @@ _OPTIONAL = {c.name: c for c in COLUMNS if c.default is not None}
 
 
 class EventLog:
-    """Column buffers of the day's events; ``consumer`` holds row indices until export."""
+    """Column buffers of the day's events; ``consumer`` holds row indices until export.
+
+    Attributes:
+        rows: rows added since the log began (drained ones included).
+        buffered: rows still held in the buffers (not yet drained to a file).
+    """
 
     def __init__(self) -> None:
         self._chunks: dict[str, list[np.ndarray]] = {c: [] for c in COLUMN_NAMES}
         self.rows = 0
+        self.buffered = 0
 
     def add(self, day: int, event: Event, consumers: np.ndarray, **columns) -> None:
         """Append one row per consumer index; other columns are scalars or aligned arrays."""
@@ -55,6 +61,35 @@ class EventLog:
             arr = np.asarray(value, dtype=column.dtype)
             self._chunks[name].append(np.broadcast_to(arr, (n,)).copy() if arr.ndim == 0 else arr)
         self.rows += n
+        self.buffered += n
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes the buffers hold now."""
+        return sum(a.nbytes for chunks in self._chunks.values() for a in chunks)
+
+    def drain(self, occupants: np.ndarray, newcomer_ids: np.ndarray) -> pa.Table:
+        """The buffered rows as Arrow (as :meth:`to_arrow`), and empty the buffers.
+
+        Streaming a long run to disk a piece at a time (see :mod:`sim.log.stream`): the
+        buffers hold only the rows since the last drain, so memory stays bounded whatever
+        the horizon and population.
+
+        Args:
+            occupants: seat -> unique_id of who sat there when the buffered rows began;
+                updated in place to who sits there after them (the newcomers of the
+                ``market_exit`` rows drained).
+            newcomer_ids: the newcomer after each ``market_exit`` row among the buffered
+                rows, in log order.
+        """
+        table = self.to_arrow(occupants, newcomer_ids)
+        exits = np.flatnonzero(self.column("event") == Event.market_exit)
+        seats = self.column("consumer")[exits]
+        for seat, newcomer in zip(seats.tolist(), np.asarray(newcomer_ids).tolist(), strict=True):
+            occupants[seat] = newcomer
+        self._chunks = {c: [] for c in COLUMN_NAMES}
+        self.buffered = 0
+        return table
 
     def column(self, name: str) -> np.ndarray:
         chunks = self._chunks[name]

@@ -8,10 +8,14 @@ Row position is the clock within a day: the log is written in the order things h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.log.eventlog import TOUCHPOINTS
 from sim.scenario.vocabulary import CONTENT_CHANNELS
@@ -26,6 +30,17 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
         return column.cat.codes.to_numpy(), {str(n): i for i, n in enumerate(names)}
     codes, names = pd.factorize(column, use_na_sentinel=True)
     return np.asarray(codes), {str(n): i for i, n in enumerate(names)}
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """An integer column as int32 when its values fit (days, coupon and sender ids), else
+    int64: half the memory of a 10-million-consumer log's frame, the same numbers."""
+    values = np.asarray(values)
+    if len(values) and values.dtype.itemsize > 4:
+        low, high = values.min(), values.max()
+        if low >= np.iinfo(np.int32).min and high <= np.iinfo(np.int32).max:
+            return values.astype(np.int32)
+    return values.astype(np.int64, copy=False) if values.dtype.itemsize > 4 else values
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,7 @@ class EventFrame:
     size: int
     ids: pd.Index | None = field(repr=False)
     codes: dict[str, tuple[np.ndarray, dict[str, int]]] = field(repr=False)
+    competitor: np.ndarray | None = field(default=None, repr=False)
     _masks: dict[tuple[str, ...], np.ndarray] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -58,10 +74,66 @@ class EventFrame:
         missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
         if missing:
             raise ValueError(f"event log lacks columns {missing} (needs {list(REQUIRED_COLUMNS)})")
-        consumer_rows = (events["consumer"] >= 0).to_numpy()
-        if not consumer_rows.all():
-            events = events[consumer_rows]
-        consumer = events["consumer"].to_numpy(np.int64)
+        keep = (events["consumer"] >= 0).to_numpy()
+
+        def column(name: str) -> np.ndarray | None:
+            if name not in events.columns:
+                return None
+            values = events[name]
+            return values.to_numpy() if keep.all() else values.to_numpy()[keep]
+
+        def labels(name: str) -> tuple[np.ndarray, dict[str, int]]:
+            codes, lookup = _codes(events[name])
+            return (codes if keep.all() else codes[keep]), lookup
+
+        return cls.from_columns(column, labels)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> EventFrame:
+        """The frame of an ``events.parquet``, read one column at a time.
+
+        Never holds the whole log: each column is read, its consumers' rows kept in the
+        frame's compact types, and the file's copy dropped before the next is read, so a
+        10-million-consumer log fits where its pandas frame would not. The frame equals
+        :meth:`from_events` of the same log read whole.
+        """
+        file = pq.ParquetFile(path)
+        names = file.schema_arrow.names
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        if missing:
+            raise ValueError(f"{path}: event log lacks columns {missing}")
+        keep = file.read(["consumer"]).column(0).to_numpy() >= 0
+
+        def read(name: str) -> pa.ChunkedArray:
+            return file.read([name]).column(0)
+
+        def column(name: str) -> np.ndarray | None:
+            if name not in names:
+                return None
+            values = read(name).to_numpy()
+            return values if keep.all() else values[keep]
+
+        def labels(name: str) -> tuple[np.ndarray, dict[str, int]]:
+            array = read(name).unify_dictionaries().combine_chunks()
+            codes = array.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            lookup = {str(n): i for i, n in enumerate(array.dictionary.to_pylist())}
+            return (codes if keep.all() else codes[keep]), lookup
+
+        return cls.from_columns(column, labels)
+
+    @classmethod
+    def from_columns(
+        cls,
+        column: Callable[[str], np.ndarray | None],
+        labels: Callable[[str], tuple[np.ndarray, dict[str, int]]],
+    ) -> EventFrame:
+        """Build the frame from consumers' rows, one column at a time in compact types.
+
+        Args:
+            column: name -> the column's consumer rows as numpy (None: no such column).
+            labels: name -> (integer codes, -1 missing; label -> code) of a text column.
+        """
+        consumer = column("consumer").astype(np.int64, copy=False)
         ids = None
         if len(consumer) == 0:
             cid, size = consumer, 0
@@ -70,15 +142,18 @@ class EventFrame:
         else:
             codes, uniques = pd.factorize(consumer)
             cid, size, ids = codes.astype(np.int64), len(uniques), pd.Index(uniques)
+        del consumer
+        competitor = column("competitor")
         return cls(
-            day=events["day"].to_numpy(np.int64),
+            day=_compact(column("day")),
             cid=cid,
-            value=events["value"].to_numpy(np.float64),
-            coupon=events["coupon"].to_numpy(np.int64),
-            source=events["source"].to_numpy(np.int64),
+            value=column("value").astype(np.float64, copy=False),
+            coupon=_compact(column("coupon")),
+            source=_compact(column("source")),
             size=size,
             ids=ids,
-            codes={c: _codes(events[c]) for c in ("event", "channel", "outcome")},
+            codes={c: labels(c) for c in ("event", "channel", "outcome")},
+            competitor=None if competitor is None else _compact(competitor),
         )
 
     def __len__(self) -> int:
@@ -96,8 +171,13 @@ class EventFrame:
         key = (column, *names)
         if key not in self._masks:
             codes, lookup = self.codes[column]
-            wanted = [lookup[n] for n in names if n in lookup]
-            self._masks[key] = np.isin(codes, wanted)
+            chosen = [lookup[n] for n in names if n in lookup]
+            if codes.dtype == np.int8:  # a table lookup by code (-1, missing, is entry 255)
+                wanted = np.zeros(256, bool)
+                wanted[chosen] = True
+                self._masks[key] = wanted[codes.view(np.uint8)]
+            else:
+                self._masks[key] = np.isin(codes, chosen)
         return self._masks[key]
 
     def event(self, *names: str) -> np.ndarray:

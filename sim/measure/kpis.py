@@ -17,9 +17,12 @@ Everything is vectorised over rows (no per-consumer Python loops).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.log.eventlog import TOUCHPOINTS
 from sim.measure.funnel import (
@@ -247,6 +250,62 @@ def compute_kpis(
         ValueError: a required column is missing or an event lies outside the horizon.
     """
     frame = EventFrame.from_events(events)
+    money = events[_money_rows(events["event"])] if "event" in events.columns else events
+    return kpis_of(frame, money, len(consumers), horizon_days, daily, annual_discount_rate)
+
+
+def compute_kpis_from_parquet(
+    path: str | Path,
+    population: int,
+    horizon_days: int,
+    daily: pd.DataFrame | None = None,
+    annual_discount_rate: float = DEFAULT_DISCOUNT_RATE,
+) -> dict[str, float]:
+    """:func:`compute_kpis` of a run's ``events.parquet``, without reading the log whole.
+
+    The consumers' rows are read a column at a time into an :class:`EventFrame` (about 35
+    bytes a row instead of the pandas frame's 55 plus its copies) and only the money rows
+    (orders, discounts, costs: a few percent) as pandas, so a 10-million-consumer year's
+    KPIs fit in memory. The values equal :func:`compute_kpis` of the same log read whole.
+    """
+    frame = EventFrame.from_parquet(path)
+    names = pq.ParquetFile(path).schema_arrow.names
+    take = _money_mask(pq.read_table(path, columns=["event"]).column(0))
+    money = pq.read_table(path, columns=[c for c in _MONEY_COLUMNS if c in names]).filter(take)
+    return kpis_of(frame, money.to_pandas(), population, horizon_days, daily, annual_discount_rate)
+
+
+#: Events the money KPIs read (P&L, media spend, coupon deadweight, lifetime margin).
+_MONEY_EVENTS = ("purchase_attempt", "coupon_redeem", "promotion_discount", "cost")
+_MONEY_COLUMNS = ("day", "consumer", "event", "outcome", "account", "value", "without_coupon")
+
+
+def _money_rows(event: pd.Series) -> np.ndarray:
+    return event.isin(_MONEY_EVENTS).to_numpy()
+
+
+def _money_mask(event: pa.ChunkedArray) -> pa.Array:
+    """Which rows of a dictionary-coded ``event`` column are money rows, by code (no strings)."""
+    masks = []
+    for chunk in event.chunks:
+        wanted = np.zeros(256, bool)
+        names = chunk.dictionary.to_pylist()
+        wanted[[i for i, n in enumerate(names) if n in _MONEY_EVENTS]] = True
+        codes = chunk.indices.to_numpy(zero_copy_only=False).astype(np.uint8)
+        masks.append(wanted[codes])
+    return pa.array(np.concatenate(masks) if masks else np.zeros(0, bool))
+
+
+def kpis_of(
+    frame: EventFrame,
+    money: pd.DataFrame,
+    population: int,
+    horizon_days: int,
+    daily: pd.DataFrame | None = None,
+    annual_discount_rate: float = DEFAULT_DISCOUNT_RATE,
+) -> dict[str, float]:
+    """All KPIs from a log's consumer rows (``frame``) and its money rows (``money``: every
+    purchase attempt, coupon redemption, promotion discount and cost row, in log order)."""
     if len(frame) and (frame.day.min() < 0 or frame.day.max() >= horizon_days):
         raise ValueError(
             f"event days span {frame.day.min()}..{frame.day.max()}, "
@@ -262,16 +321,16 @@ def compute_kpis(
         "content_viewer_store_visit_rate": content_viewer_store_visit_rate(frame, horizon_days),
         "omnichannel_aov_uplift": omnichannel_aov_uplift(frame),
     }
-    out.update(funnel_kpis(frame, len(consumers), daily, media_spend(events)))
+    out.update(funnel_kpis(frame, population, daily, media_spend(money)))
     out["coupon_conflict_abandonment"] = coupon_conflict_abandonment(frame)
-    out["coupon_deadweight_share"] = coupon_deadweight_share(events)
-    out.update(market_kpis(frame, events))
-    money = pnl(events, horizon_days)
-    out.update(money)
-    out["integration_share_of_revenue"] = ratio(money["integration_spend"], money["net_revenue"])
+    out["coupon_deadweight_share"] = coupon_deadweight_share(money)
+    out.update(market_kpis(frame))
+    lines = pnl(money, horizon_days)
+    out.update(lines)
+    out["integration_share_of_revenue"] = ratio(lines["integration_spend"], lines["net_revenue"])
     out["new_customers"] = int((frame.first(frame.purchased) >= 0).sum())
-    out["acquisition_spend"] = money["marketing_cost"] + money["coupon_discounts"]
-    out.update(customer_lifetime_value(events, horizon_days, annual_discount_rate))
+    out["acquisition_spend"] = lines["marketing_cost"] + lines["coupon_discounts"]
+    out.update(customer_lifetime_value(money, horizon_days, annual_discount_rate, frame))
     return {k.name: float(out[k.name]) for k in KPIS}
 
 

@@ -162,7 +162,9 @@ def _net_money(frame: EventFrame) -> tuple[np.ndarray, np.ndarray]:
     return rows, np.where(redeem[rows], -frame.value[rows], frame.value[rows])
 
 
-def fit_lifetime(events: pd.DataFrame, horizon_days: int) -> LifetimeFit:
+def fit_lifetime(
+    events: pd.DataFrame, horizon_days: int, frame: EventFrame | None = None
+) -> LifetimeFit:
     """Fit the daily lapse, win-back and exit chances and the margin per active day.
 
     Days at risk follow the engine's within-day order: purchases (and a lapse over an
@@ -170,8 +172,11 @@ def fit_lifetime(events: pd.DataFrame, horizon_days: int) -> LifetimeFit:
     day), then win-backs (the same day's lapsers included), then market exits. So an active
     spell begun by a purchase on day ``s`` is at risk of lapse from day ``s``, one begun by
     a win-back from ``s + 1``; a lapsed spell is at risk of win-back from its first day.
+
+    ``frame``, when given, is ``events`` already converted (:class:`EventFrame`); ``events``
+    then need only hold the money rows the P&L reads (orders, discounts, costs).
     """
-    frame = as_frame(events)
+    frame = as_frame(events) if frame is None else frame
     sp = _spells(frame)
     last = horizon_days - 1
     censored = sp.end_kind < 0
@@ -231,7 +236,10 @@ def _gross_margin(events: pd.DataFrame, horizon_days: int) -> float:
 
 
 def customer_lifetime_value(
-    events: pd.DataFrame, horizon_days: int, annual_discount_rate: float
+    events: pd.DataFrame,
+    horizon_days: int,
+    annual_discount_rate: float,
+    frame: EventFrame | None = None,
 ) -> dict[str, float]:
     """Lifetime value of the customers won in the horizon, and their expected remaining life.
 
@@ -240,10 +248,10 @@ def customer_lifetime_value(
         of their discounted gross margin from it, observed to the horizon and projected past
         it (the log's money per customer); ``customer_remaining_lifetime_days``: expected
         days an active customer stays before lapsing or leaving; ``customer_lapse_rate``:
-        the fitted daily lapse chance.
+        the fitted daily lapse chance. ``frame`` as in :func:`fit_lifetime`.
     """
-    frame = as_frame(events)
-    fit = fit_lifetime(events, horizon_days)
+    frame = as_frame(events) if frame is None else frame
+    fit = fit_lifetime(events, horizon_days, frame)
     out = {
         "customer_lapse_rate": fit.lapse_rate,
         "customer_remaining_lifetime_days": fit.remaining_lifetime_days,

@@ -15,10 +15,12 @@ from sim.measure.funnel import EventFrame, ratio
 BRAND = -1
 
 
-def _purchases(frame: EventFrame, events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _purchases(frame: EventFrame, events: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of category purchases (in time order) and each one's firm (-1 the brand)."""
-    consumer_rows = (events["consumer"] >= 0).to_numpy()
-    if "competitor" in events.columns:
+    if frame.competitor is not None:
+        competitor = frame.competitor
+    elif events is not None and "competitor" in events.columns:
+        consumer_rows = (events["consumer"] >= 0).to_numpy()
         competitor = events["competitor"].to_numpy(np.int64)[consumer_rows]
     else:
         competitor = np.full(len(frame), BRAND, np.int64)
@@ -28,8 +30,12 @@ def _purchases(frame: EventFrame, events: pd.DataFrame) -> tuple[np.ndarray, np.
     return rows, firm
 
 
-def market_kpis(frame: EventFrame, events: pd.DataFrame) -> dict[str, float]:
-    """Market share (orders, value), share of wallet, switching, rivals' purchases."""
+def market_kpis(frame: EventFrame, events: pd.DataFrame | None = None) -> dict[str, float]:
+    """Market share (orders, value), share of wallet, switching, rivals' purchases.
+
+    The rival of each row comes from the frame's ``competitor`` column, else from
+    ``events`` (a frame built without it).
+    """
     rows, firm = _purchases(frame, events)
     brand = firm == BRAND
     value = frame.value[rows]

@@ -163,3 +163,43 @@ def test_refuses_to_overwrite_without_force(small_run, tmp_path):
     assert not (out / "marker").exists()
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
     assert leftovers(tmp_path, "run") == []
+
+
+def test_a_streamed_run_that_fails_leaves_no_run_folder(tmp_path, monkeypatch):
+    import pytest
+
+    from sim.study.run import run_folder, simulate
+    from tests.conftest import make_config
+
+    def broken(*args, **kwargs):
+        raise MemoryError("KPIs could not allocate")
+
+    monkeypatch.setattr("sim.measure.kpis.compute_kpis_from_parquet", broken)
+    out = tmp_path / "run"
+    with pytest.raises(MemoryError), run_folder(out) as folder:
+        simulate(make_config(size=300, horizon=20), 0, events_path=folder / "events.parquet")
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_streamed_run_folder_holds_the_log_and_its_kpis(tmp_path):
+    import pandas as pd
+
+    from sim.study.run import load_run, run_folder, simulate, write_run_files
+    from tests.conftest import make_config
+
+    config = make_config(size=300, horizon=20)
+    with run_folder(tmp_path / "run") as folder:
+        result = simulate(config, 4, events_path=folder / "events.parquet")
+        write_run_files(result, folder)
+    whole = simulate(config, 4)
+    run = load_run(tmp_path / "run")
+    pd.testing.assert_frame_equal(run["events"], whole.events.to_pandas())
+    assert run["manifest"]["events"] == whole.events.num_rows
+    assert set(run["manifest"]["process_seconds"]) >= {"content.content_views", "collect"}
+    assert result.kpis.keys() == whole.kpis.keys()
+    same = [
+        a == whole.kpis[k] or (a != a and whole.kpis[k] != whole.kpis[k])
+        for k, a in result.kpis.items()
+    ]
+    assert all(same)

@@ -53,10 +53,15 @@ PROCESSES: tuple[Process, ...] = (
 )
 
 
+def process_name(process: Process) -> str:
+    """``module.function`` of a process (``content.content_views``): how timings name it."""
+    return f"{process.__module__.rsplit('.', 1)[-1]}.{process.__name__}"
+
+
 def describe() -> list[tuple[str, str]]:
     """(process, first line of its docstring) in running order, for the README."""
     rows = []
     for p in PROCESSES:
         summary = (p.__doc__ or "").split("\n")[0].replace("``", "`")
-        rows.append((f"{p.__module__.rsplit('.', 1)[-1]}.{p.__name__}", summary))
+        rows.append((process_name(p), summary))
     return rows
