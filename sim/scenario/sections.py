@@ -624,6 +624,12 @@ class Costs(_Frozen):
         False,
         description="Integration bought as SaaS: one-off costs 60% lower (report 3.5.1, 4.3.3).",
     )
+    online_sales_cost_share: Probability = Field(
+        0.0,
+        description="Running cost of the online channel that grows with its sales, as a share "
+        "of online revenue: platform commission, payment fees, paid traffic (assumption; "
+        "booked with the online channel's running cost, in integration spend).",
+    )
     levers: LeverCosts = Field(default_factory=LeverCosts)
     annual_discount_rate: Probability = Field(
         0.1,

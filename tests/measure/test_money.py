@@ -3,7 +3,7 @@
 Recomputed independently of the engine's booking: cost of goods from the margin and the
 log's net revenue, fulfilment from online purchases by the buyer's city tier, store costs
 from the store count and visits, media from views x the price paid per view, and the integration
-levers' setup (once) plus running cost per day.
+levers' setup (once) plus running cost per day, plus the online channel's share of its sales.
 """
 
 from __future__ import annotations
@@ -81,8 +81,13 @@ def test_integration_spend_is_setup_once_plus_running_every_day(run):
         setup = (price.setup + price.setup_per_store * stores) * level
         running = (price.per_day + price.per_store_day * stores) * level * days
         expected += setup + running
-    total = pnl(run.events.to_pandas(), days)
-    assert total["integration_spend"] == pytest.approx(expected / scale)
+    events = run.events.to_pandas()
+    ev = events.assign(event=events.event.astype(str), channel=events.channel.astype(str))
+    bought = (ev.event == "purchase_attempt") & (events.outcome.astype(str) == "purchased")
+    online_revenue = ev[bought & (ev.channel == "online")].value.sum()
+    sales_share = cfg.costs.online_sales_cost_share * online_revenue * cfg.online.enabled
+    total = pnl(events, days)
+    assert total["integration_spend"] == pytest.approx(expected / scale + sales_share)
 
 
 def test_a_log_without_cost_rows_has_zero_costs():

@@ -59,8 +59,10 @@ def book_costs(ctx: DayContext, day: int) -> None:
             ctx.installed.add(lever)
             setup = (price.setup + price.setup_per_store * stores) * setup_share * level
             lines.append((f"setup:{lever}", setup / scale, -1))
-        running = (price.per_day + price.per_store_day * stores) * level
-        lines.append((f"running:{lever}", running / scale, -1))
+        running = (price.per_day + price.per_store_day * stores) * level / scale
+        if lever == "online_channel":
+            running += costs.online_sales_cost_share * t.revenue_online
+        lines.append((f"running:{lever}", running, -1))
     lines = [line for line in lines if line[1] > 0]
     if not lines:
         return
