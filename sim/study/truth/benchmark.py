@@ -21,6 +21,7 @@ Files (``<grain>`` is ``weekly`` or ``daily``; geo files per ``tier`` and, with 
   and ``meridian_<geo>_<grain>.csv`` (with ``population``): the libraries' layouts;
 - ``truth_<grain>.csv``, ``truth_<geo>_<grain>.csv``: each channel's true Shapley revenue
   per period (and geo), with its interval;
+- ``truth_total.csv``: each channel's true Shapley revenue over the whole run;
 - ``recovery_<grain>.csv``: the light model's returns against the true ones;
 - ``flighted_scenario.json``, ``manifest.json``.
 """
@@ -40,6 +41,7 @@ from sim.scenario.config import ScenarioConfig, load_scenario, with_overrides
 from sim.study.truth import mmm
 from sim.study.truth.panel import (
     flighting,
+    geo_flighting,
     geo_panel,
     layout,
     national_panel,
@@ -56,7 +58,8 @@ GRAIN_WORD = {"week": "weekly", "day": "daily"}
 def design(base: ScenarioConfig, flight_seed: int, regions: int) -> ScenarioConfig:
     """The flighted scenario: national flights, and per-region flights with ``regions > 1``."""
     if regions > 1:
-        raise ValueError("store regions are not available yet")
+        base = with_overrides(base, {"stores.regions": regions})
+        return geo_flighting(flighting(base, flight_seed), flight_seed)
     return flighting(base, flight_seed)
 
 
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run_truth(flighted, s, workers=args.workers, work=f"{args.out}.work")
     chans = result.players
     files = panels(result, grains)
+    files["truth_total"] = true_totals(result)[["channel", "true_revenue", "true_low", "true_high"]]
     r2 = {}
     for grain in grains:
         word = GRAIN_WORD[grain]

@@ -10,7 +10,7 @@ its spend: the number an MMM report gives a marketer, which
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,11 +109,22 @@ def recovery(
         panel: the panel it was fitted on (for spend).
         truth: rows ``channel, true_revenue, true_low, true_high`` over the same weeks.
     """
+    return score(model.contributions, panel, truth, channels)
+
+
+def score(
+    contributions: pd.DataFrame | Mapping[str, float],
+    panel: pd.DataFrame,
+    truth: pd.DataFrame,
+    channels: Sequence[str],
+) -> pd.DataFrame:
+    """Any model's channel contributions (a column or a total per channel) against the truth:
+    return on spend (contribution / spend) beside the true return, and their ratio."""
     rows = []
     for c in [*channels, "total"]:
         cs = list(channels) if c == "total" else [c]
         spend = sum(panel[f"spend_{x}"].sum() for x in cs)
-        est = sum(model.contributions[x].sum() for x in cs)
+        est = sum(float(np.sum(contributions[x])) for x in cs)
         t = truth[truth.channel.isin(cs)]
         rows.append(
             {

@@ -3,18 +3,21 @@
 A media-mix model needs budgets that move independently over time, or it cannot tell the
 channels apart. :func:`flighting` writes that design into the scenario's ``schedule:``:
 every ``period_days``, each channel's daily budget is its base budget times a factor drawn
-uniformly from ``[low, high]`` (keyed by ``seed``, so the design is reproducible). Budgets
-are national (the engine has no geo-targeted media), so geo panels vary by tier only
-through who the views reach.
+uniformly from ``[low, high]`` (keyed by ``seed``, so the design is reproducible).
+:func:`geo_flighting` adds flights per channel *and* store region (``stores.regions``,
+``content.channels.<name>.region_budget``), so each region's spend moves on its own and a
+geo-level model is identifiable. City tiers get no budgets of their own: tier panels vary
+through whom the (national or regional) views reach.
 
 Panels come from a run's summary values (:mod:`sim.study.truth.summary`), in market units,
 in the column layouts the common MMM libraries read:
 
-- ``pymc``: PyMC-Marketing (``date_week``, ``y``, one spend column per channel);
+- ``pymc``: PyMC-Marketing (``date_week``, or ``date`` by day, ``y``, one spend column per
+  channel);
 - ``robyn``: Robyn (``DATE``, ``revenue``, ``<channel>_S`` spend, ``<channel>_I`` impressions);
-- ``meridian``: Google Meridian (``geo``, ``time``, ``revenue``, ``<channel>_impression``,
-  ``<channel>_spend``), national or by city tier; Meridian's ``population`` per geo is not
-  written (take it from the run's consumers table: consumers per tier x market scale).
+- ``meridian``: Google Meridian (``geo``, ``time``, ``population``, ``revenue``,
+  ``<channel>_impression``, ``<channel>_spend``), national or by city tier or store region
+  (:func:`geo_panel`); ``population`` is the consumers living in the geo, in market units.
 
 Panels come by week (:func:`weekly_panel`) or by day (:func:`daily_panel`, from a run
 summarised with the day cells: ``run_truth`` with ``grain="day"``), in the same columns
@@ -32,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario.config import ScenarioConfig, from_dict
+from sim.scenario.vocabulary import region_names
 from sim.study.truth.summary import GEOS, GRAINS
 
 #: Calendar date of day 0 in the panels (a Monday; MMM libraries want dates).
@@ -69,6 +73,42 @@ def flighting(
         )
     data["schedule"] = schedule
     data["name"] = f"{base.name}-flighted"
+    return from_dict(data)
+
+
+def geo_flighting(
+    base: ScenarioConfig,
+    seed: int = 0,
+    *,
+    period_days: int = 28,
+    low: float = 0.3,
+    high: float = 1.7,
+    channels: Sequence[str] | None = None,
+) -> ScenarioConfig:
+    """The base with randomised budget flights per channel *and* store region.
+
+    Every ``period_days``, each channel's ``region_budget`` (its budget multiplier in each
+    of the ``stores.regions`` regions) is drawn uniformly from ``[low, high]``, keyed by
+    ``seed`` (a stream apart from :func:`flighting`'s, so the two designs are independent).
+    Merged into the base's schedule: on top of national flights, each region's budget moves
+    on its own, which is what lets a geo-level MMM tell channels and regions apart.
+    """
+    data = base.to_dict()
+    regions = region_names(base.stores.regions)
+    rng = np.random.default_rng([seed, 1])
+    chans = [
+        ch for ch in (channels or data["content"]["channels"]) if ch in data["content"]["channels"]
+    ]
+    by_day = {change["day"]: change for change in data["schedule"]}
+    for day in range(0, base.horizon_days, period_days):
+        factors = rng.uniform(low, high, (len(chans), len(regions)))
+        change = by_day.setdefault(day, {"day": day, "set": {}})
+        for ch, row in zip(chans, factors, strict=True):
+            change["set"][f"content.channels.{ch}.region_budget"] = {
+                r: round(float(f), 3) for r, f in zip(regions, row, strict=True)
+            }
+    data["schedule"] = sorted(by_day.values(), key=lambda c: c["day"])
+    data["name"] = f"{base.name}-geo-flighted"
     return from_dict(data)
 
 

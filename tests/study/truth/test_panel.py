@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.config import load_scenario
-from sim.study.truth.panel import daily_panel, flighting, geo_panel, layout, weekly_panel
+from sim.scenario.config import load_scenario, with_overrides
+from sim.study.truth.panel import (
+    daily_panel,
+    flighting,
+    geo_flighting,
+    geo_panel,
+    layout,
+    weekly_panel,
+)
 
 CH = ["kol", "ugc"]
 
@@ -82,3 +89,17 @@ def test_flighting_moves_every_channels_budget_each_period_within_its_bounds():
         assert 0.5 * c.daily_budget <= first[f"content.channels.{ch}.daily_budget"]
         assert first[f"content.channels.{ch}.daily_budget"] <= 1.5 * c.daily_budget
     assert flighting(base, seed=3).schedule == flighting(base, seed=3).schedule
+
+
+def test_geo_flighting_draws_each_channels_budget_per_region_on_top_of_national_flights():
+    base = with_overrides(load_scenario("configs/baseline.yaml"), {"stores.regions": 3})
+    flighted = geo_flighting(flighting(base, seed=3), seed=3, low=0.5, high=1.5)
+    assert len(flighted.schedule) == (base.horizon_days + 27) // 28
+    first = flighted.schedule[0].set
+    assert "content.channels.kol.daily_budget" in first  # the national flight is kept
+    factors = first["content.channels.kol.region_budget"]
+    assert sorted(factors) == ["region_1", "region_2", "region_3"]
+    assert all(0.5 <= f <= 1.5 for f in factors.values())
+    assert factors != flighted.schedule[1].set["content.channels.kol.region_budget"]
+    again = geo_flighting(flighting(base, seed=3), seed=3, low=0.5, high=1.5)
+    assert again.schedule == flighted.schedule

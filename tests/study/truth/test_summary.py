@@ -51,3 +51,15 @@ def test_each_geography_knows_its_population_in_market_consumers(run):
     v = summarise(run)
     market = run.config.population.market_size
     assert v["tier|tier12|population"] + v["tier|tier34|population"] == pytest.approx(market)
+
+
+def test_store_regions_get_geo_cells_that_add_up_to_the_nation():
+    config = with_overrides(load_scenario("configs/baseline.yaml"), {**SMALL, "stores.regions": 3})
+    v = summarise_daily(simulate(config, 3))
+    regions = ("region_1", "region_2", "region_3")
+    population = sum(v[f"region|{r}|population"] for r in regions)
+    assert population == pytest.approx(config.population.market_size)
+    for metric in ("spend:kol", "views:kol"):
+        by_region = sum(v[f"region_week|{r}:1|{metric}"] for r in regions)
+        assert by_region == pytest.approx(v[f"week|1|{metric}"], rel=0.05)  # leavers: no geo
+    assert _sum(v, "region_day|", "revenue") == pytest.approx(v["total||revenue"], rel=0.05)
