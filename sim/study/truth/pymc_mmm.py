@@ -5,9 +5,12 @@ Reads a folder written by :mod:`sim.study.truth.benchmark` (``pymc_marketing_<gr
 ``panel_<grain>.csv`` for spend, ``truth_total.csv``), fits PyMC-Marketing's ``MMM``
 (geometric adstock, logistic saturation, its default priors, spend as the media input) by
 MCMC, and writes ``recovery_pymc_<grain>.csv``: each channel's posterior-mean contribution
-per unit of spend, a 94% credible interval, beside the true return from the paired arms::
+per unit of spend, a 94% credible interval, beside the true return from the paired arms.
+With ``--geo region`` (or ``tier``) it fits the geo-level model (``dims=("geo",)``) on the
+geo panel and sums each channel's contributions over geos (``recovery_pymc_<grain>_<geo>``)::
 
     python -m sim.study.truth.pymc_mmm results/mmm-benchmark --draws 300 --tune 300 --chains 2
+    python -m sim.study.truth.pymc_mmm results/mmm-benchmark --geo region
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def fit_pymc(
     frame: pd.DataFrame,
     channels: list[str],
     *,
+    geo: bool = False,
     l_max: int = 8,
     draws: int = 300,
     tune: int = 300,
@@ -36,6 +40,10 @@ def fit_pymc(
     seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fit PyMC-Marketing's MMM on a panel in its layout (a date column, ``y``, spend).
+
+    Args:
+        geo: the frame has a ``geo`` column: fit the multi-dimensional model with
+            ``dims=("geo",)`` (parameters per geo, partially pooled).
 
     Returns:
         (per-date posterior-mean contributions per channel, per-draw total contribution per
@@ -50,6 +58,7 @@ def fit_pymc(
         target_column="y",
         adstock=GeometricAdstock(l_max=l_max),
         saturation=LogisticSaturation(),
+        dims=("geo",) if geo else None,
     )
     x = frame.drop(columns="y")
     model.fit(
@@ -66,6 +75,18 @@ def fit_pymc(
     ds = model.compute_counterfactual_contributions_dataset(central_tendency="mean")
     draws_total = _draw_totals(ds, channels)
     return per_date, draws_total
+
+
+def geo_layout(panel: pd.DataFrame) -> pd.DataFrame:
+    """A geo panel (``panel_<geo>_<grain>.csv``) in PyMC-Marketing's multi-dimensional layout:
+    a date column, ``geo``, one spend column per channel and ``y``."""
+    date = "date_week" if "week" in panel else "date"
+    spend = [c for c in panel.columns if c.startswith("spend_")]
+    out = panel[["date", "geo", *spend]].rename(columns={"date": date})
+    out = out.rename(columns={c: c.removeprefix("spend_") for c in spend})
+    out[date] = pd.to_datetime(out[date])
+    out["y"] = panel["revenue"]
+    return out
 
 
 def _draw_totals(ds: Any, channels: list[str]) -> pd.DataFrame:
@@ -91,17 +112,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chains", type=int, default=2)
     p.add_argument("--l-max", type=int, default=8, help="adstock lags (periods)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--geo",
+        choices=["tier", "region"],
+        default=None,
+        help="fit the geo-level model on the tier or region panel (default: national)",
+    )
     args = p.parse_args(argv)
     folder = Path(args.folder)
     word = GRAIN_WORD[args.grain]
-    frame = pd.read_csv(folder / f"pymc_marketing_{word}.csv")
-    panel = pd.read_csv(folder / f"panel_{word}.csv")
+    if args.geo:
+        panel = pd.read_csv(folder / f"panel_{args.geo}_{word}.csv")
+        frame = geo_layout(panel)
+    else:
+        frame = pd.read_csv(folder / f"pymc_marketing_{word}.csv")
+        panel = pd.read_csv(folder / f"panel_{word}.csv")
     truth = pd.read_csv(folder / "truth_total.csv")
-    channels = [c for c in frame.columns if c not in ("date_week", "date", "y")]
+    channels = [c for c in frame.columns if c not in ("date_week", "date", "y", "geo")]
     started = time.perf_counter()
     per_date, totals = fit_pymc(
         frame,
         channels,
+        geo=bool(args.geo),
         l_max=args.l_max,
         draws=args.draws,
         tune=args.tune,
@@ -115,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     high = {c: np.quantile(totals[c], 0.97) / spend[c] for c in channels}
     scores.insert(3, "mmm_low", scores.channel.map(low))
     scores.insert(4, "mmm_high", scores.channel.map(high))
-    scores.to_csv(folder / f"recovery_pymc_{word}.csv", index=False)
-    (folder / f"pymc_{word}.json").write_text(
+    name = f"{word}_{args.geo}" if args.geo else word
+    scores.to_csv(folder / f"recovery_pymc_{name}.csv", index=False)
+    (folder / f"pymc_{name}.json").write_text(
         json.dumps(
             {
                 "draws": args.draws,
@@ -129,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
     )
     print(scores.round(2).to_string(index=False))
-    print(f"fitted in {seconds:.0f} s; wrote {folder / f'recovery_pymc_{word}.csv'}")
+    print(f"fitted in {seconds:.0f} s; wrote {folder / f'recovery_pymc_{name}.csv'}")
     return 0
 
 

@@ -40,3 +40,20 @@ def test_pymc_marketing_fits_a_panel_in_its_layout():
     per_date, draws = pymc_mmm.fit_pymc(frame, ["a", "b"], l_max=2, draws=30, tune=30, chains=1)
     assert len(per_date) == weeks and {"a", "b"} <= set(per_date.columns)
     assert len(draws) == 30 and (draws[["a", "b"]] >= 0).all().all()
+
+
+def test_a_geo_panel_goes_into_the_multi_dimensional_layout():
+    panel = pd.DataFrame(
+        {
+            "geo": ["region_1", "region_2"],
+            "week": [0, 0],
+            "date": ["2025-01-06", "2025-01-06"],
+            "spend_kol": [1.0, 2.0],
+            "impressions_kol": [10.0, 20.0],
+            "revenue": [5.0, 6.0],
+            "population": [100.0, 200.0],
+        }
+    )
+    frame = pymc_mmm.geo_layout(panel)
+    assert list(frame.columns) == ["date_week", "geo", "kol", "y"]
+    assert frame.y.tolist() == [5.0, 6.0]
