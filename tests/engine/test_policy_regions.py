@@ -13,6 +13,7 @@ from sim.engine.population import (
     place_stores,
 )
 from sim.scenario.config import with_overrides
+from sim.study.run import simulate
 from tests.conftest import make_config
 
 FACTORS = {"region_1": 0.0, "region_2": 1.0, "region_3": 2.5}
@@ -53,3 +54,15 @@ def test_channels_without_region_budgets_are_untouched():
 def test_a_channel_at_zero_in_every_region_buys_nothing():
     geo, _ = _policy(dict.fromkeys(FACTORS, 0.0))
     assert "kol" not in geo.reach_chance
+
+
+def test_a_run_buys_no_views_of_a_channel_in_a_region_at_zero():
+    config = with_overrides(
+        make_config(size=2000, horizon=20),
+        {"stores.regions": 2, "content.channels.kol.region_budget": {"region_1": 0.0}},
+    )
+    run = simulate(config, seed=1)
+    events, consumers = run.events.to_pandas(), run.consumers
+    kol = events[(events.event == "content_view") & (events.channel == "kol")]
+    region = kol.consumer.map(consumers.set_index("consumer").region.astype(str))
+    assert len(kol) > 0 and set(region.dropna()) == {"region_2"}
