@@ -24,13 +24,18 @@ from sim.engine.agents import Consumer, Store
 from sim.engine.context import DayContext
 from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
-from sim.engine.population import assign_nearest_store, draw_traits, place_stores
+from sim.engine.population import (
+    assign_nearest_store,
+    consumer_regions,
+    draw_traits,
+    place_stores,
+)
 from sim.engine.processes import PROCESSES, process_name
 from sim.engine.streams import Source, Streams
 from sim.engine.tally import TALLY_FIELDS
 from sim.log.stream import ROW_GROUP_ROWS, EventStream
 from sim.scenario.config import ScenarioConfig, ScheduledChange, with_overrides
-from sim.scenario.vocabulary import CITY_TIERS
+from sim.scenario.vocabulary import CITY_TIERS, region_names
 
 
 class OmnichannelModel(mesa.Model):
@@ -228,7 +233,7 @@ class OmnichannelModel(mesa.Model):
 
     def consumers_frame(self) -> pd.DataFrame:
         """One row per consumer: traits and end state."""
-        t, s = self.traits, self.state
+        t, s, cfg = self.traits, self.state, self.config
         from sim.engine.state import Stage
 
         stage = s.stage()
@@ -243,6 +248,10 @@ class OmnichannelModel(mesa.Model):
                 "consent": t.consent,
                 "store_distance_km": self.store_distance_km,
                 "nearest_store": self.nearest_store,
+                "region": pd.Categorical.from_codes(
+                    consumer_regions(self.nearest_store, len(self.stores), cfg.stores.regions),
+                    list(region_names(cfg.stores.regions)),
+                ),
                 "friends": self.graph.degree.astype(np.int32),
                 "stage": pd.Categorical.from_codes(stage, [x.name for x in Stage]),
                 "member": s.member,

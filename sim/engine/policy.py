@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.population import Traits
+from sim.engine.population import Traits, consumer_regions
 from sim.scenario.config import ScenarioConfig
 from sim.scenario.sections import ChannelAudience
-from sim.scenario.vocabulary import CITY_TIERS
+from sim.scenario.vocabulary import CITY_TIERS, region_names
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,18 @@ def derive_policy(
         total = audience.sum() if size else 0.0
         if channel.daily_budget <= 0 or total <= 0:
             continue
+        size_equiv = total / audience.max()  # the channel's audience, full-affinity equivalents
+        budget, spread = channel.daily_budget, total
+        if channel.region_budget:
+            audience = audience * region_factors(config, channel.region_budget, nearest_store)
+            spread = audience.sum()
+            if spread <= 0:
+                continue
+            budget = channel.daily_budget * spread / total
         views, cost = views_bought(
-            channel.daily_budget / scale,
-            channel.cost_per_view,
-            channel.cost_rise,
-            total / audience.max(),
+            budget / scale, channel.cost_per_view, channel.cost_rise, size_equiv
         )
-        reach_chance[name] = -np.expm1(-views * audience / total)
+        reach_chance[name] = -np.expm1(-views * audience / spread)
         view_cost[name] = cost
     has_store = nearest_store >= 0
     reach = np.exp(-store_distance_km / b.travel_km)
@@ -93,6 +98,21 @@ def derive_policy(
         delivery_factor=np.exp(-hours / b.delivery_patience_hours),
         interest_retention=np.float32(0.5 ** (1.0 / b.interest_half_life_days)),
     )
+
+
+def region_factors(
+    config: ScenarioConfig, region_budget: dict[str, float], nearest_store: np.ndarray
+) -> np.ndarray:
+    """Each consumer's budget multiplier from a channel's ``region_budget`` (1 if unnamed).
+
+    Scaling a consumer's targeting weight by their region's factor, and the channel's budget
+    by the weighted audience over the plain one, spends ``daily_budget x share x factor``
+    in each region at the channel's national price per view (geo flighting): a region at 0
+    gets no views, one at 2 twice its share.
+    """
+    names = region_names(config.stores.regions)
+    by_region = np.array([region_budget.get(n, 1.0) for n in names])
+    return by_region[consumer_regions(nearest_store, config.stores.count, config.stores.regions)]
 
 
 def audience_affinity(audience: ChannelAudience, traits: Traits) -> np.ndarray:

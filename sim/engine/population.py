@@ -103,3 +103,26 @@ def assign_nearest_store(
         nearest[who] = rng.choice(candidates, size=len(who))
         distance[who] = rng.exponential(mean_km, size=len(who))
     return nearest, distance
+
+
+def store_regions(count: int, regions: int) -> np.ndarray:
+    """Each store's region (int32, 0-based): blocks of consecutive store ids.
+
+    The engine places stores by city tier only (there is no map), so a region is a block of
+    ``count / regions`` consecutive store ids: store ``s`` is in region ``s x regions //
+    count``. Store ids are shuffled over the tiers at set-up (:func:`place_stores`), so
+    each region holds stores of both tiers, in proportions that vary a little by seed.
+    Deterministic given the store count, and independent of every policy lever.
+    """
+    if count == 0:
+        return np.zeros(0, np.int32)
+    return (np.arange(count, dtype=np.int64) * regions // count).astype(np.int32)
+
+
+def consumer_regions(nearest_store: np.ndarray, count: int, regions: int) -> np.ndarray:
+    """Each consumer's region (int32, 0-based): their nearest store's (0 with no store)."""
+    by_store = store_regions(count, regions)
+    out = np.zeros(len(nearest_store), np.int32)
+    served = nearest_store >= 0
+    out[served] = by_store[nearest_store[served]]
+    return out

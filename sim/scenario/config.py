@@ -51,6 +51,7 @@ from sim.scenario.sections import (  # noqa: F401  (re-exported: the scenario's 
     Whole,
     _Frozen,
 )
+from sim.scenario.vocabulary import region_names
 
 #: What a schedule may not change: the population, the network and the store footprint.
 #: Costs are the run's price list: a schedule switches levers, and what they cost follows.
@@ -58,6 +59,7 @@ FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule", "
 FIXED_PATHS = (
     "stores.count",
     "stores.tier34_share",
+    "stores.regions",  # the map: which store, and so which consumer, is in which region
     "inventory.skus",
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only
@@ -167,6 +169,28 @@ class ScenarioConfig(_Frozen):
             for channel, spec in self.content.channels.items()
             for segment in spec.audience.segments
             if segment not in self.population.segments
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _regions_exist(self) -> ScenarioConfig:
+        """Store regions need stores to hold them, and a channel's region budgets may only
+        name regions the scenario has (a misspelt region would otherwise be ignored)."""
+        stores = self.stores
+        problems = []
+        if stores.count and stores.regions > stores.count:
+            problems.append(
+                f"stores.regions: value {stores.regions}: at most stores.count ({stores.count})"
+            )
+        names = region_names(stores.regions)
+        problems += [
+            f"content.channels.{channel}.region_budget.{region}: no such region "
+            f"(allowed: {names[0]}..{names[-1]}, from stores.regions {stores.regions})"
+            for channel, spec in self.content.channels.items()
+            for region in spec.region_budget
+            if region not in names
         ]
         if problems:
             raise ValueError("; ".join(problems))

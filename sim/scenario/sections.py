@@ -197,6 +197,12 @@ class Stores(_Frozen):
     experience_level: Probability = Field(
         0.5, description="Experience zones, try-on, events: how memorable a visit is (0-1)."
     )
+    regions: Annotated[Whole, Field(ge=1, le=1_000)] = Field(
+        1,
+        description="Store regions for geo panels and geo budgets: stores are split into this "
+        "many regions of consecutive store ids (region_1, region_2, ...), and a consumer "
+        "lives in their nearest store's region (all in region_1 when there are no stores).",
+    )
     bopis: bool = Field(True, description="Buy online, pick up in store.")
     online_order_area: bool = Field(
         False, description="Store visitors who meet a stockout can order online on the spot."
@@ -306,6 +312,12 @@ class ContentChannel(_Frozen):
         0.0,
         description="Cost per view grows by this x the views bought per audience member a "
         "day (buying deeper into the audience costs more); 0: a flat price.",
+    )
+    region_budget: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="Budget multiplier by store region (region_1: 1.4, region_2: 0.6): the "
+        "channel spends daily_budget x the region's share of its audience x this in each "
+        "region (geo flighting); regions not named have 1; empty: one national budget.",
     )
 
 

@@ -14,3 +14,8 @@ PURCHASE_CHANNELS: tuple[str, ...] = ("online", "store")
 
 #: City tiers: tier-1/2 cities and tier-3/4 cities with county markets.
 CITY_TIERS: tuple[str, ...] = ("tier12", "tier34")
+
+
+def region_names(regions: int) -> tuple[str, ...]:
+    """Names of ``regions`` store regions: ``region_1`` .. ``region_<regions>``."""
+    return tuple(f"region_{k + 1}" for k in range(regions))

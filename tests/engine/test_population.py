@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine.population import assign_nearest_store, draw_traits, place_stores
+from sim.engine.population import (
+    assign_nearest_store,
+    consumer_regions,
+    draw_traits,
+    place_stores,
+    store_regions,
+)
 from sim.scenario.config import from_dict
 
 N = 40_000
@@ -102,3 +108,18 @@ def test_no_stores_means_no_nearest_store(traits):
     config = from_dict({"population": {"size": N}, "stores": {"count": 0}})
     nearest, km = assign_nearest_store(config, traits, np.zeros(0, np.int8), None)
     assert (nearest == -1).all() and np.isinf(km).all()
+
+
+@given(count=st.integers(1, 500), regions=st.integers(1, 50))
+def test_store_regions_are_blocks_of_ids_as_even_as_the_count_allows(count, regions):
+    regions = min(regions, count)
+    region = store_regions(count, regions)
+    assert (np.diff(region) >= 0).all()  # consecutive ids
+    sizes = np.bincount(region, minlength=regions)
+    assert len(sizes) == regions and sizes.min() >= 1 and sizes.max() - sizes.min() <= 1
+
+
+def test_consumers_live_in_their_nearest_stores_region_and_without_stores_in_the_first():
+    nearest = np.array([0, 3, 5, -1])
+    np.testing.assert_array_equal(consumer_regions(nearest, 6, 2), [0, 1, 1, 0])
+    np.testing.assert_array_equal(consumer_regions(np.full(3, -1), 0, 1), [0, 0, 0])

@@ -65,6 +65,8 @@ SPECIAL: dict[str, Any] = {
         f"content.channels.{name}.audience.segments": {"gen_z": 5.0, "families": 0.0}
         for name in CONTENT_CHANNELS
     },
+    # The one region at 0: the channel stops buying views.
+    **{f"content.channels.{name}.region_budget": {"region_1": 0.0} for name in CONTENT_CHANNELS},
     # Views near the top of consideration odds: switching them off shows, raising them may not.
     **{f"content.channels.{name}.consider_weight": 0.0 for name in CONTENT_CHANNELS},
 }

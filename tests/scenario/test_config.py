@@ -296,3 +296,26 @@ def test_a_channel_audience_naming_an_unknown_segment_is_refused():
         )
     assert "content.channels.kol.audience.segments.genz: no such segment" in str(exc.value)
     assert "gen_z" in str(exc.value)
+
+
+def test_a_region_budget_may_only_name_the_scenarios_regions():
+    with pytest.raises(ConfigError, match=r"kol\.region_budget\.region_3: no such region"):
+        from_dict(
+            {
+                "stores": {"regions": 2},
+                "content": {
+                    "channels": {
+                        "kol": {
+                            "daily_budget": 1,
+                            "cost_per_view": 1,
+                            "region_budget": {"region_3": 1},
+                        }
+                    }
+                },
+            }
+        )
+
+
+def test_there_are_no_more_regions_than_stores():
+    with pytest.raises(ConfigError, match="stores.regions: value 6: at most stores.count"):
+        from_dict({"stores": {"count": 5, "regions": 6}})

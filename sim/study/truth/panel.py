@@ -1,22 +1,28 @@
-"""Media-mix-model panels: spend, impressions and outcomes by week (and city tier).
+"""Media-mix-model panels: spend, impressions and outcomes by week or day (and geography).
 
 A media-mix model needs budgets that move independently over time, or it cannot tell the
 channels apart. :func:`flighting` writes that design into the scenario's ``schedule:``:
 every ``period_days``, each channel's daily budget is its base budget times a factor drawn
-uniformly from ``[low, high]`` (keyed by ``seed``, so the design is reproducible). Budgets
-are national (the engine has no geo-targeted media), so geo panels vary by tier only
-through who the views reach.
+uniformly from ``[low, high]`` (keyed by ``seed``, so the design is reproducible).
+:func:`geo_flighting` adds flights per channel *and* store region (``stores.regions``,
+``content.channels.<name>.region_budget``), so each region's spend moves on its own and a
+geo-level model is identifiable. City tiers get no budgets of their own: tier panels vary
+through whom the (national or regional) views reach.
 
 Panels come from a run's summary values (:mod:`sim.study.truth.summary`), in market units,
 in the column layouts the common MMM libraries read:
 
-- ``pymc``: PyMC-Marketing (``date_week``, ``y``, one spend column per channel);
+- ``pymc``: PyMC-Marketing (``date_week``, or ``date`` by day, ``y``, one spend column per
+  channel);
 - ``robyn``: Robyn (``DATE``, ``revenue``, ``<channel>_S`` spend, ``<channel>_I`` impressions);
-- ``meridian``: Google Meridian (``geo``, ``time``, ``revenue``, ``<channel>_impression``,
-  ``<channel>_spend``), national or by city tier; Meridian's ``population`` per geo is not
-  written (take it from the run's consumers table: consumers per tier x market scale).
+- ``meridian``: Google Meridian (``geo``, ``time``, ``population``, ``revenue``,
+  ``<channel>_impression``, ``<channel>_spend``), national or by city tier or store region
+  (:func:`geo_panel`); ``population`` is the consumers living in the geo, in market units.
 
-The last week of a 365-day horizon holds one day; drop it before fitting if it matters.
+Panels come by week (:func:`weekly_panel`) or by day (:func:`daily_panel`, from a run
+summarised with the day cells: ``run_truth`` with ``grain="day"``), in the same columns
+(a ``week`` or ``day`` period column beside ``date``). The last week of a 365-day horizon
+holds one day; drop it before fitting if it matters.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario.config import ScenarioConfig, from_dict
+from sim.scenario.vocabulary import region_names
+from sim.study.truth.summary import GEOS, GRAINS
 
 #: Calendar date of day 0 in the panels (a Monday; MMM libraries want dates).
 START = dt.date(2025, 1, 6)
@@ -68,41 +76,111 @@ def flighting(
     return from_dict(data)
 
 
-def _weeks(values: Mapping[str, float]) -> int:
-    return 1 + max(int(k.split("|")[1]) for k in values if k.startswith("week|"))
+def geo_flighting(
+    base: ScenarioConfig,
+    seed: int = 0,
+    *,
+    period_days: int = 28,
+    low: float = 0.3,
+    high: float = 1.7,
+    channels: Sequence[str] | None = None,
+) -> ScenarioConfig:
+    """The base with randomised budget flights per channel *and* store region.
+
+    Every ``period_days``, each channel's ``region_budget`` (its budget multiplier in each
+    of the ``stores.regions`` regions) is drawn uniformly from ``[low, high]``, keyed by
+    ``seed`` (a stream apart from :func:`flighting`'s, so the two designs are independent).
+    Merged into the base's schedule: on top of national flights, each region's budget moves
+    on its own, which is what lets a geo-level MMM tell channels and regions apart.
+    """
+    data = base.to_dict()
+    regions = region_names(base.stores.regions)
+    rng = np.random.default_rng([seed, 1])
+    chans = [
+        ch for ch in (channels or data["content"]["channels"]) if ch in data["content"]["channels"]
+    ]
+    by_day = {change["day"]: change for change in data["schedule"]}
+    for day in range(0, base.horizon_days, period_days):
+        factors = rng.uniform(low, high, (len(chans), len(regions)))
+        change = by_day.setdefault(day, {"day": day, "set": {}})
+        for ch, row in zip(chans, factors, strict=True):
+            change["set"][f"content.channels.{ch}.region_budget"] = {
+                r: round(float(f), 3) for r, f in zip(regions, row, strict=True)
+            }
+    data["schedule"] = sorted(by_day.values(), key=lambda c: c["day"])
+    data["name"] = f"{base.name}-geo-flighted"
+    return from_dict(data)
 
 
-def weekly_panel(values: Mapping[str, float], channels: Sequence[str]) -> pd.DataFrame:
-    """One row per week: date, spend and impressions per channel, revenue, profit, orders."""
-    weeks = _weeks(values)
+def _periods(values: Mapping[str, float], grain: str) -> int:
+    found = [int(k.split("|")[1]) for k in values if k.startswith(f"{grain}|")]
+    if not found:
+        raise ValueError(
+            f"no {grain}-grain values in this run's summary (daily cells need the daily "
+            "summariser: run_truth with grain='day')"
+        )
+    return 1 + max(found)
+
+
+def _date(grain: str, p: int) -> dt.date:
+    return START + dt.timedelta(days=GRAINS[grain] * p)
+
+
+def national_panel(
+    values: Mapping[str, float], channels: Sequence[str], grain: str = "week"
+) -> pd.DataFrame:
+    """One row per week (or day): date, spend and impressions per channel, and outcomes."""
     rows = []
-    for w in range(weeks):
-        row: dict[str, Any] = {"week": w, "date": START + dt.timedelta(days=7 * w)}
+    for p in range(_periods(values, grain)):
+        row: dict[str, Any] = {grain: p, "date": _date(grain, p)}
         for ch in channels:
-            row[f"spend_{ch}"] = values.get(f"week|{w}|spend:{ch}", 0.0)
-            row[f"impressions_{ch}"] = values.get(f"week|{w}|views:{ch}", 0.0)
+            row[f"spend_{ch}"] = values.get(f"{grain}|{p}|spend:{ch}", 0.0)
+            row[f"impressions_{ch}"] = values.get(f"{grain}|{p}|views:{ch}", 0.0)
         for m in ("revenue", "profit", "orders", "customers"):
-            row[m] = values.get(f"week|{w}|{m}", 0.0)
+            row[m] = values.get(f"{grain}|{p}|{m}", 0.0)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def geo_panel(values: Mapping[str, float], channels: Sequence[str]) -> pd.DataFrame:
-    """One row per city tier and week: impressions, spend (by impression share), outcomes."""
-    weekly = weekly_panel(values, channels)
-    tiers = sorted({k.split("|")[1].split(":")[0] for k in values if k.startswith("tier_week|")})
+def weekly_panel(values: Mapping[str, float], channels: Sequence[str]) -> pd.DataFrame:
+    """The national panel by week."""
+    return national_panel(values, channels, "week")
+
+
+def daily_panel(values: Mapping[str, float], channels: Sequence[str]) -> pd.DataFrame:
+    """The national panel by day (needs a run summarised with the daily cells)."""
+    return national_panel(values, channels, "day")
+
+
+def geo_panel(
+    values: Mapping[str, float],
+    channels: Sequence[str],
+    grain: str = "week",
+    geo: str = "tier",
+) -> pd.DataFrame:
+    """One row per geography and week (or day): impressions, spend, revenue, orders and the
+    geography's ``population`` (consumers living there, market count).
+
+    Args:
+        geo: ``tier`` (city tier) or ``region`` (store region, ``stores.regions``).
+    """
+    if geo not in GEOS:
+        raise ValueError(f"unknown geography {geo!r} (allowed: {', '.join(GEOS)})")
+    n = _periods(values, grain)
+    scope = f"{geo}_{grain}"
+    names = sorted({k.split("|")[1].rsplit(":", 1)[0] for k in values if k.startswith(scope)})
     rows = []
-    for tier in tiers:
-        for w in weekly.week:
-            cell = f"tier_week|{tier}:{w}|"
-            row: dict[str, Any] = {"geo": tier, "week": w, "date": START + dt.timedelta(days=7 * w)}
+    for name in names:
+        population = values.get(f"{geo}|{name}|population", 0.0)
+        for p in range(n):
+            cell = f"{scope}|{name}:{p}|"
+            row: dict[str, Any] = {"geo": name, grain: p, "date": _date(grain, p)}
             for ch in channels:
-                views = values.get(f"{cell}views:{ch}", 0.0)
-                total = weekly.at[w, f"impressions_{ch}"]
-                row[f"impressions_{ch}"] = views
-                row[f"spend_{ch}"] = weekly.at[w, f"spend_{ch}"] * (views / total if total else 0.0)
+                row[f"impressions_{ch}"] = values.get(f"{cell}views:{ch}", 0.0)
+                row[f"spend_{ch}"] = values.get(f"{cell}spend:{ch}", 0.0)
             row["revenue"] = values.get(f"{cell}revenue", 0.0)
             row["orders"] = values.get(f"{cell}orders", 0.0)
+            row["population"] = population
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -110,7 +188,9 @@ def geo_panel(values: Mapping[str, float], channels: Sequence[str]) -> pd.DataFr
 def layout(panel: pd.DataFrame, channels: Sequence[str], tool: str) -> pd.DataFrame:
     """A panel in the column names one MMM library reads (``pymc``, ``robyn``, ``meridian``)."""
     if tool == "pymc":
-        out = pd.DataFrame({"date_week": pd.to_datetime(panel.date), "y": panel.revenue})
+        out = pd.DataFrame({"date": pd.to_datetime(panel.date), "y": panel.revenue})
+        if "week" in panel:
+            out = out.rename(columns={"date": "date_week"})
         for ch in channels:
             out[ch] = panel[f"spend_{ch}"]
         return out
@@ -123,6 +203,8 @@ def layout(panel: pd.DataFrame, channels: Sequence[str], tool: str) -> pd.DataFr
     if tool == "meridian":
         geo = panel.get("geo", "national")
         out = pd.DataFrame({"geo": geo, "time": pd.to_datetime(panel.date).dt.strftime("%Y-%m-%d")})
+        if "population" in panel:
+            out["population"] = panel.population
         out["revenue"] = panel.revenue
         for ch in channels:
             out[f"{ch}_impression"] = panel[f"impressions_{ch}"]
@@ -131,11 +213,24 @@ def layout(panel: pd.DataFrame, channels: Sequence[str], tool: str) -> pd.DataFr
     raise ValueError(f"unknown layout {tool!r} (allowed: pymc, robyn, meridian)")
 
 
-def true_contributions(effects: pd.DataFrame, channels: Sequence[str]) -> pd.DataFrame:
-    """The truth beside the panel: each channel's Shapley revenue per week (mean, interval)."""
+def true_contributions(
+    effects: pd.DataFrame,
+    channels: Sequence[str],
+    grain: str = "week",
+    geo: str | None = None,
+) -> pd.DataFrame:
+    """The truth beside the panel: each channel's Shapley revenue per week or day (mean,
+    interval), nationally or per geography (``geo``: ``tier`` or ``region``)."""
+    scope = grain if geo is None else f"{geo}_{grain}"
     rows = effects[
-        (effects.measure == "shapley") & (effects.scope == "week") & (effects.metric == "revenue")
+        (effects.measure == "shapley") & (effects.scope == scope) & (effects.metric == "revenue")
     ]
     rows = rows[rows.player.isin(channels)]
-    out = rows.assign(week=rows.cell.astype(int))[["week", "player", "mean", "ci_low", "ci_high"]]
-    return out.rename(columns={"player": "channel", "mean": "true_revenue"}).reset_index(drop=True)
+    cols = ["player", "mean", "ci_low", "ci_high"]
+    if geo is None:
+        out = rows.assign(**{grain: rows.cell.astype(int)})[[grain, *cols]]
+    else:
+        parts = rows.cell.str.rsplit(":", n=1, expand=True)
+        out = rows.assign(geo=parts[0], **{grain: parts[1].astype(int)})[["geo", grain, *cols]]
+    out = out.rename(columns={"player": "channel", "mean": "true_revenue"})
+    return out.reset_index(drop=True)

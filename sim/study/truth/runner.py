@@ -37,7 +37,11 @@ from sim.study.backends import (
 from sim.study.truth.estimates import estimate, keys_of, precision_check, vector
 from sim.study.truth.spec import Arm, TruthSettings, build_arms, families_off_in_base
 
-SUMMARISER = "sim.study.truth.summary:summarise"
+#: The worker's summariser for each time grain (see :mod:`sim.study.truth.summary`).
+SUMMARISERS = {
+    "week": "sim.study.truth.summary:summarise",
+    "day": "sim.study.truth.summary:summarise_daily",
+}
 
 
 @dataclass
@@ -100,10 +104,12 @@ def run_truth(
     hashes = {a.name: a.config.config_hash() for a in arms}
     parts = PartsFolder(work) if work is not None else None
     engine = engine_fingerprint()
+    summariser = SUMMARISERS[s.grain]
     done: dict[tuple[str, int], dict[str, float]] = {}
     if parts is not None:
         for rec in parts.load().values():
-            if rec.get("engine") == engine and "values" in rec:
+            same = rec.get("summarise", SUMMARISERS["week"]) == summariser
+            if rec.get("engine") == engine and "values" in rec and same:
                 done[rec["config_hash"], rec["seed"]] = rec["values"]
     reused = len(done)
     ran = 0
@@ -133,7 +139,7 @@ def run_truth(
                             "run_id": _run_id(*k),
                             "config": a.config.to_dict(),
                             "seed": seed,
-                            "summarise": SUMMARISER,
+                            "summarise": summariser,
                         }
                     )
             total = len({(h, seed) for h in hashes.values() for seed in seeds})
@@ -143,7 +149,12 @@ def run_truth(
                 for outcome in ev.evaluate(jobs):
                     k = key_of[outcome["run_id"]]
                     values = require_ok(outcome)["summary"]
-                    record = {"config_hash": k[0], "seed": k[1], "engine": outcome["engine"]}
+                    record = {
+                        "config_hash": k[0],
+                        "seed": k[1],
+                        "engine": outcome["engine"],
+                        "summarise": summariser,
+                    }
                     record["values"] = json.loads(json.dumps(values))
                     if parts is not None:
                         parts.put(outcome["run_id"], record)

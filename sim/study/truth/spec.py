@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -58,6 +58,11 @@ class TruthSettings(BaseModel):
     marginal: bool = Field(True, description="Run the budget-step arms (marginal return).")
     permutations: Annotated[Whole, Field(ge=2, le=100_000)] = Field(
         64, description="Sampled orders when there are more than 6 channels."
+    )
+    grain: Literal["week", "day"] = Field(
+        "week",
+        description="Finest time cells measured: week, or day too (daily panels and daily "
+        "truth; about seven times the values per run).",
     )
 
 

@@ -10,12 +10,20 @@ Keys are ``scope|cell|metric`` strings:
 
 - ``total||revenue``, ``total||profit``, ``total||orders``, ``total||customers``,
   ``total||spend:<channel>``, ``total||views:<channel>``;
-- ``week|<w>|<metric>`` for week ``w = day // 7`` (the same metrics);
-- ``segment|<name>|<metric>`` and ``tier|<tier>|<metric>`` for revenue, orders, customers
-  (profit is not split: costs are booked per account, not per consumer);
-- ``tier_week|<tier>:<w>|<metric>`` for revenue, orders and views per channel (geo panels).
+- ``week|<w>|<metric>`` for week ``w = day // 7`` (the same metrics), and with the daily
+  summariser (:func:`summarise_daily`) ``day|<d>|<metric>`` for every day;
+- ``segment|<name>|<metric>``, ``tier|<tier>|<metric>`` and ``region|<region>|<metric>`` for
+  revenue, orders, customers (profit is not split: costs are booked per account, not per
+  consumer); geographies (tier, store region) also carry ``population``, the consumers
+  living there (market count), which geo-level MMMs such as Meridian read;
+- ``<geo>_week|<name>:<w>|<metric>`` (``tier_week``, ``region_week``; and ``tier_day``,
+  ``region_day`` when daily) for revenue, orders, and views and spend per channel: the geo
+  panels. A geo's spend is the channel's spend that day times the geo's share of the day's
+  views (one price per view a day, so spend follows views).
 
-Customers are distinct buyers within the cell (a week's customers bought that week).
+Customers are distinct buyers within the cell (a week's customers bought that week). Geo
+cells count consumers in the market at the end of the run (``region`` and ``city_tier`` of
+the consumers table); the rows of consumers who left the market earlier fall in no geo.
 """
 
 from __future__ import annotations
@@ -33,6 +41,11 @@ COUNT_METRICS = ("orders", "customers")
 TOTAL_METRICS = MONEY_METRICS + COUNT_METRICS
 #: Metrics split by segment and city tier.
 SPLIT_METRICS = ("revenue", "orders", "customers")
+#: Time grains of the panels: name -> days per period.
+GRAINS = {"week": 7, "day": 1}
+#: Groupings of consumers: scope name -> consumers-table column; the geographies get panels.
+GROUPS = {"segment": "segment", "tier": "city_tier", "region": "region"}
+GEOS = ("tier", "region")
 
 
 def key(scope: str, cell: Any, metric: str) -> str:
@@ -46,6 +59,12 @@ def split_key(name: str) -> tuple[str, str, str]:
     return scope, cell, metric
 
 
+def periods(horizon_days: int, grain: str) -> int:
+    """How many periods of ``grain`` a horizon has (the last week may be short)."""
+    width = GRAINS[grain]
+    return (horizon_days + width - 1) // width
+
+
 def _text(column: pd.Series) -> np.ndarray:
     return (
         column.astype(object).to_numpy()
@@ -55,87 +74,129 @@ def _text(column: pd.Series) -> np.ndarray:
 
 
 def outcome_values(
-    events: pd.DataFrame, consumers: pd.DataFrame, horizon_days: int, scale: float
+    events: pd.DataFrame,
+    consumers: pd.DataFrame,
+    horizon_days: int,
+    scale: float,
+    *,
+    daily: bool = False,
 ) -> dict[str, float]:
-    """The flat ``scope|cell|metric -> value`` table of one run (market units)."""
+    """The flat ``scope|cell|metric -> value`` table of one run (market units).
+
+    Args:
+        daily: add the day-grain cells (``day``, ``tier_day``, ``region_day``) beside the
+            weekly ones; about seven times the values, so only when a daily panel is wanted.
+    """
     event = _text(events["event"])
     outcome = _text(events["outcome"])
     channel = _text(events["channel"])
     day = events["day"].to_numpy(np.int64)
     who = events["consumer"].to_numpy(np.int64)
     value = events["value"].to_numpy(np.float64)
-    weeks = (horizon_days + 6) // 7
-    week = day // 7
     bought = (event == "purchase_attempt") & (outcome == "purchased")
+    media = (event == "cost") & (_text(events["account"]) == "media")
+    views = event == "content_view"
+    channels = sorted(set(channel[media | views]) - {None})
+    days = horizon_days
+    pnl = daily_pnl(events, days)
+    profit_day = np.bincount(pnl["day"].to_numpy(), pnl["profit"].to_numpy(), days)
+    spend_day = {
+        ch: np.bincount(day[media & (channel == ch)], value[media & (channel == ch)], days)
+        for ch in channels
+    }
+    views_day = {ch: np.bincount(day[views & (channel == ch)], minlength=days) for ch in channels}
+    # one price per view and day: the spend a view stands for (0 on days without views)
+    price_day = {
+        ch: np.divide(spend_day[ch], views_day[ch], out=np.zeros(days), where=views_day[ch] > 0)
+        for ch in channels
+    }
+    grains = ["week", "day"] if daily else ["week"]
     out: dict[str, float] = {}
 
-    pnl = daily_pnl(events, horizon_days)
-    profit_week = np.bincount(pnl["day"].to_numpy() // 7, pnl["profit"].to_numpy(), weeks)
-    revenue_week = np.bincount(week[bought], value[bought], weeks)
-    orders_week = np.bincount(week[bought], minlength=weeks).astype(float)
-    buyers = pd.DataFrame({"week": week[bought], "consumer": who[bought]}).drop_duplicates()
-    customers_week = np.bincount(buyers["week"].to_numpy(), minlength=weeks).astype(float)
-    weekly = {
-        "revenue": revenue_week,
-        "profit": profit_week,
-        "orders": orders_week,
-        "customers": customers_week,
-    }
     totals = {
-        "revenue": revenue_week.sum(),
-        "profit": profit_week.sum(),
-        "orders": orders_week.sum(),
+        "revenue": value[bought].sum(),
+        "profit": profit_day.sum(),
+        "orders": float(bought.sum()),
         "customers": float(len(np.unique(who[bought]))),
     }
-    cost = event == "cost"
-    media = cost & (_text(events["account"]) == "media")
-    views = event == "content_view"
-    for name in sorted(set(channel[media | views]) - {None}):
-        spend = np.bincount(
-            week[media & (channel == name)], value[media & (channel == name)], weeks
-        )
-        seen = np.bincount(week[views & (channel == name)], minlength=weeks).astype(float)
-        weekly[f"spend:{name}"] = spend
-        weekly[f"views:{name}"] = seen
-        totals[f"spend:{name}"] = spend.sum()
-        totals[f"views:{name}"] = seen.sum()
+    for ch in channels:
+        totals[f"spend:{ch}"] = spend_day[ch].sum()
+        totals[f"views:{ch}"] = float(views_day[ch].sum())
     for metric, total in totals.items():
         out[key("total", "", metric)] = float(total) * scale
-    for metric, series in weekly.items():
-        for w in range(weeks):
-            out[key("week", w, metric)] = float(series[w]) * scale
+
+    for grain in grains:
+        width, n = GRAINS[grain], periods(days, grain)
+        period = day // width
+        to_period = np.arange(days) // width
+        buyers = pd.DataFrame({"p": period[bought], "consumer": who[bought]}).drop_duplicates()
+        series = {
+            "revenue": np.bincount(period[bought], value[bought], n),
+            "profit": np.bincount(to_period, profit_day, n),
+            "orders": np.bincount(period[bought], minlength=n).astype(float),
+            "customers": np.bincount(buyers["p"].to_numpy(), minlength=n).astype(float),
+        }
+        for ch in channels:
+            series[f"spend:{ch}"] = np.bincount(to_period, spend_day[ch], n)
+            series[f"views:{ch}"] = np.bincount(to_period, views_day[ch], n).astype(float)
+        for metric, values in series.items():
+            for p in range(n):
+                out[key(grain, p, metric)] = float(values[p]) * scale
 
     ids = consumers["consumer"].to_numpy(np.int64)
     order = np.argsort(ids)
     ids = ids[order]
-    for scope, column in (("segment", "segment"), ("tier", "city_tier")):
+    pos = np.clip(np.searchsorted(ids, who), 0, max(len(ids) - 1, 0))
+    found = ids[pos] == who if len(ids) else np.zeros(len(who), bool)
+    for scope, column in GROUPS.items():
+        if column not in consumers:
+            continue
         labels = _text(consumers[column])[order]
-        pos = np.clip(np.searchsorted(ids, who), 0, len(ids) - 1)
-        found = ids[pos] == who
-        group = np.where(found, labels[pos], None)
+        group = np.where(found, labels[pos], None) if len(ids) else np.full(len(who), None)
         for name in sorted(set(labels)):
             here = bought & (group == name)
             out[key(scope, name, "revenue")] = float(value[here].sum()) * scale
             out[key(scope, name, "orders")] = float(here.sum()) * scale
             out[key(scope, name, "customers")] = float(len(np.unique(who[here]))) * scale
-            if scope != "tier":
+            if scope not in GEOS:
                 continue
-            rev = np.bincount(week[here], value[here], weeks)
-            orders = np.bincount(week[here], minlength=weeks)
+            out[key(scope, name, "population")] = float((labels == name).sum()) * scale
             seen_here = views & (group == name)
-            for w in range(weeks):
-                cell = f"{name}:{w}"
-                out[key("tier_week", cell, "revenue")] = float(rev[w]) * scale
-                out[key("tier_week", cell, "orders")] = float(orders[w]) * scale
-            for ch in sorted(set(channel[views]) - {None}):
-                seen = np.bincount(week[seen_here & (channel == ch)], minlength=weeks)
-                for w in range(weeks):
-                    out[key("tier_week", f"{name}:{w}", f"views:{ch}")] = float(seen[w]) * scale
+            geo_views_day = {
+                ch: np.bincount(day[seen_here & (channel == ch)], minlength=days) for ch in channels
+            }
+            for grain in grains:
+                width, n = GRAINS[grain], periods(days, grain)
+                to_period = np.arange(days) // width
+                series = {
+                    "revenue": np.bincount(day[here] // width, value[here], n),
+                    "orders": np.bincount(day[here] // width, minlength=n).astype(float),
+                }
+                for ch in channels:
+                    seen = geo_views_day[ch]
+                    series[f"views:{ch}"] = np.bincount(to_period, seen, n).astype(float)
+                    series[f"spend:{ch}"] = np.bincount(to_period, seen * price_day[ch], n)
+                for metric, values in series.items():
+                    for p in range(n):
+                        out[key(f"{scope}_{grain}", f"{name}:{p}", metric)] = (
+                            float(values[p]) * scale
+                        )
     return out
+
+
+def _values(result: Any, daily: bool) -> dict[str, float]:
+    config = result.config
+    scale = config.population.market_size / config.population.size
+    return outcome_values(
+        result.events.to_pandas(), result.consumers, config.horizon_days, scale, daily=daily
+    )
 
 
 def summarise(result: Any) -> dict[str, float]:
     """Worker entry (``summarise: sim.study.truth.summary:summarise``): a run's values."""
-    config = result.config
-    scale = config.population.market_size / config.population.size
-    return outcome_values(result.events.to_pandas(), result.consumers, config.horizon_days, scale)
+    return _values(result, daily=False)
+
+
+def summarise_daily(result: Any) -> dict[str, float]:
+    """Worker entry with the day-grain cells too (daily panels and daily truth)."""
+    return _values(result, daily=True)

@@ -37,3 +37,12 @@ def test_returns_are_recovered_on_a_panel_the_model_generated():
     rec = mmm.recovery(fitted, panel, truth, ["a", "b"]).set_index("channel")
     assert rec.loc["total", "ratio"] == pytest.approx(1.0, abs=0.1)
     assert rec.loc["a", "ratio"] == pytest.approx(1.0, abs=0.15)
+
+
+def test_returns_are_recovered_on_a_daily_panel_the_model_generated():
+    panel, truth = _panel(weeks=365, noise=0.01, seed=2)
+    panel = panel.rename(columns={"week": "day"})
+    fitted = mmm.fit(panel, ["a", "b"])
+    assert "day" in fitted.contributions
+    rec = mmm.recovery(fitted, panel, truth, ["a", "b"]).set_index("channel")
+    assert rec.loc["total", "ratio"] == pytest.approx(1.0, abs=0.1)

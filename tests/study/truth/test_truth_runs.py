@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,19 @@ def test_a_rerun_with_the_work_folder_reuses_every_run_and_gives_the_same_number
     again = run_truth(_base(), s, workers=1, work=work, progress=False)
     assert again.ran == 0 and again.reused == len(first.runs)
     np.testing.assert_array_equal(again.effects["mean"], first.effects["mean"])
+
+
+def test_a_daily_truth_splits_each_day_and_resumes_only_from_daily_runs(channels_only, tmp_path):
+    work = shutil.copytree(channels_only[1], tmp_path / "work")  # the weekly runs
+    s = settings(min_seeds=2, max_seeds=2, families=False, marginal=False, grain="day")
+    daily = run_truth(_base(), s, workers=1, work=work, progress=False)
+    assert daily.reused == 0  # weekly summaries lack the day cells: run again
+    e = daily.effects
+    days = e[(e.scope == "day") & (e.metric == "revenue")]
+    assert days.cell.nunique() == 45
+    total = days[days.measure == "all_content"].set_index("cell")["mean"]
+    parts = days[days.measure == "shapley"].groupby("cell")["mean"].sum()
+    np.testing.assert_allclose(parts.reindex(total.index), total, rtol=1e-9, atol=1e-6)
 
 
 def test_the_seed_limit_is_reported_when_precision_is_not_reached(channels_only):
