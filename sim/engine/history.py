@@ -15,7 +15,7 @@ import numpy as np
 from sim.engine.context import DayContext
 from sim.engine.state import NEVER
 from sim.engine.streams import Streams
-from sim.log.eventlog import Event, EventLog
+from sim.log.eventlog import Channel, Event, EventLog
 
 _BURN_IN_KEY = 1_000  # spawn key of the burn-in's own seed
 
@@ -46,6 +46,9 @@ def live_before_day_0(ctx: DayContext, days: int, processes) -> None:
     known = np.flatnonzero(ctx.state.aware)
     if len(known):
         ctx.log.add(0, Event.prior_history, known, value=ctx.state.purchases[known])
+        s = ctx.state
+        for channel, used in ((Channel.online, s.used_online), (Channel.store, s.used_store)):
+            ctx.log.add(0, Event.prior_use, known[used[known]], channel=channel)
 
 
 def _shift_clock(ctx: DayContext, days: int) -> None:

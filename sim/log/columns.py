@@ -164,6 +164,12 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "brand never had a chance at; `value`: the rival's order value.",
         False,
     ),
+    (
+        "prior_use",
+        "Used this `channel` (online: content, app or online orders; store: visits) before "
+        "day 0 (burn-in): one row per channel, on day 0 after `prior_history`.",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])

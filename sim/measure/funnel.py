@@ -229,12 +229,15 @@ def omnichannel_customers(frame: EventFrame) -> tuple[np.ndarray, np.ndarray]:
     Online = content view, app session, coupon claim or an online purchase attempt (any
     outcome); store = store visit or an in-store purchase attempt; anywhere in the horizon
     (the definition counts the whole journey, not only the steps before the first order).
+    In a market with a past the journey began before day 0: ``prior_use`` rows say which
+    channels a consumer had used by then.
     """
     attempt = frame.event("purchase_attempt")
+    prior = frame.event("prior_use")
     online = frame.event("content_view", "app_session", "coupon_claim") | (
-        attempt & frame.has("channel", "online")
+        (attempt | prior) & frame.has("channel", "online")
     )
-    store = frame.event("store_visit") | (attempt & frame.has("channel", "store"))
+    store = frame.event("store_visit") | ((attempt | prior) & frame.has("channel", "store"))
     customers = frame.who(frame.purchased)
     return customers, customers & frame.who(online) & frame.who(store)
 

@@ -60,3 +60,14 @@ def test_arms_of_an_established_market_share_the_history_and_differ_from_day_0()
     assert prior[0].equals(prior[1])
     assert (runs[1].event == "content_view").sum() == 0
     assert (runs[0].event == "content_view").sum() > 0
+
+
+def test_prior_use_rows_say_which_channels_a_known_consumer_had_used(seasoned):
+    """One prior_use row per channel used before day 0, only for consumers with a past."""
+    events = seasoned.events.to_pandas()
+    prior = events[events.event == "prior_use"]
+    known = set(events[events.event == "prior_history"].consumer)
+    assert len(prior) > 0 and (prior.day == 0).all()
+    assert set(prior.consumer) <= known
+    assert set(prior.channel.astype(str)) == {"online", "store"}
+    assert not prior.duplicated(["consumer", "channel"]).any()

@@ -203,6 +203,14 @@ def test_omnichannel_share_counts_failed_online_attempts_and_later_use():
     assert omnichannel_customer_share(log(rows)) == 0.5
 
 
+def test_omnichannel_share_counts_channels_used_before_day_0():
+    # c1 used the store before day 0 and buys online now: omni (the journey began earlier)
+    # c2 used only online before day 0 and buys online now: online only -> 1 / 2
+    rows = [row(0, 1, "prior_history"), row(0, 1, "prior_use", "store"), buy(3, 1, "online")]
+    rows += [row(0, 2, "prior_history"), row(0, 2, "prior_use", "online"), buy(3, 2, "online")]
+    assert omnichannel_customer_share(log(rows)) == 0.5
+
+
 # --- repurchase_rate_members ---------------------------------------------------------------
 
 
