@@ -296,3 +296,10 @@ def test_a_channel_audience_naming_an_unknown_segment_is_refused():
         )
     assert "content.channels.kol.audience.segments.genz: no such segment" in str(exc.value)
     assert "gen_z" in str(exc.value)
+
+
+def test_a_channel_response_naming_an_unknown_segment_is_refused():
+    kol = {"daily_budget": 1.0, "cost_per_view": 1.0, "audience": {"response": {"parents": 1.2}}}
+    with pytest.raises(ConfigError) as exc:
+        from_dict({"content": {"channels": {"kol": kol}}})
+    assert "content.channels.kol.audience.response.parents: no such segment" in str(exc.value)

@@ -22,6 +22,9 @@ which fades at the channel's carryover rate, and the channel's effect is a satur
 of that adstock, ``g(A) = A c / (c - 1 + A)`` with ceiling ``c`` (``g(1) = 1``: a fresh
 consumer's first view counts in full, the k-th view in a short window less). The interest
 the channel holds in a consumer is ``quality x trust x g(A)`` and fades with the adstock.
+The audience's ``response`` for the viewer's segment multiplies all of it (interest,
+consideration, store-visit spark, on-the-spot order) but not awareness: the same view is
+worth more to a segment it lands with. It draws nothing, so it never moves anyone's reach.
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ def saturation(adstock: np.ndarray, ceiling: float | None) -> np.ndarray:
     if ceiling is None:
         return adstock
     return adstock * np.float32(ceiling) / (np.float32(ceiling - 1.0) + adstock)
+
+
+def segment_response(channel: ContentChannel, segment_names) -> np.ndarray:
+    """What a view of ``channel`` is worth to each segment (indexed by segment code): the
+    audience's ``response`` for the segments it names, 1 for the others."""
+    named = channel.audience.response
+    return np.array([named.get(n, 1.0) for n in segment_names], np.float32)
 
 
 def _responds(channel: ContentChannel) -> bool:
@@ -109,6 +119,10 @@ def _view(
         s.adstock[who, column] = before + 1.0
     else:
         response = np.ones(len(who), np.float32)
+    if channel.audience.response:
+        response = response * segment_response(channel, ctx.traits.segment_names)[
+            ctx.traits.segment[who]
+        ]
     interest = quality * np.float32(channel.trust_weight) * response
     if _responds(channel):
         s.content_interest[who, column] += interest

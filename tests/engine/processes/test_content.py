@@ -90,6 +90,39 @@ def test_segment_affinity_tilts_reach_towards_the_segment():
     np.testing.assert_allclose(q[:6] / q[6:], 4.0, rtol=0.05)
 
 
+TWO_SEGMENTS = {
+    "segment": np.array([0] * 6 + [1] * 6, np.int8),
+    "segment_names": ("gen_z", "families"),
+}
+
+
+def test_a_segments_response_changes_what_a_view_does_for_that_segment_only():
+    """gen_z response 1.5, same seed: Gen Z viewers gain 1.5x the interest; the families'
+    rows (interest, consideration, planned visits) and every view row are identical."""
+    ctx = {
+        r: make_ctx(_one(audience={"response": {"gen_z": r}}), seed=5, **TWO_SEGMENTS)
+        for r in (1.0, 1.5)
+    }
+    for c in ctx.values():
+        content.content_views(c, 0)
+    plain, lands = ctx[1.0].state, ctx[1.5].state
+    np.testing.assert_allclose(lands.interest[:6], 1.5 * plain.interest[:6], rtol=1e-6)
+    assert (plain.interest[:6] > 0).all()
+    for column in ("interest", "considering", "planned_visit_day", "aware"):
+        np.testing.assert_array_equal(getattr(lands, column)[6:], getattr(plain, column)[6:])
+    np.testing.assert_array_equal(ctx[1.0].log.column("consumer"), ctx[1.5].log.column("consumer"))
+
+
+def test_a_view_that_does_not_land_with_a_segment_only_makes_it_aware():
+    """Response 0 for families: they are reached and aware, but gain no interest, no
+    consideration and no store-visit plan."""
+    ctx = make_ctx(_one(audience={"response": {"families": 0.0}}), **TWO_SEGMENTS)
+    content.content_views(ctx, 0)
+    s = ctx.state
+    assert s.aware[6:].all() and (s.interest[6:] == 0).all()
+    assert not s.considering[6:].any() and (s.planned_visit_day[6:] < 0).all()
+
+
 def test_trust_weight_scales_the_interest_a_view_adds():
     plain, trusted = make_ctx(_one("ugc")), make_ctx(_one("ugc", trust_weight=1.52))
     content.content_views(plain, 0)
