@@ -21,6 +21,13 @@ def paid_price(ctx: DayContext, channel: int) -> float:
     return float(today.list_price[channel] * (1.0 - today.promo_depth[channel]))
 
 
+def livestream_price(ctx: DayContext) -> float:
+    """Today's price index for an order placed in a livestream: the online list price less
+    the deeper of an online cut and a livestream flash sale."""
+    today = ctx.today
+    return float(today.list_price[ONLINE] * (1.0 - today.livestream_depth))
+
+
 def response(ctx: DayContext, who: np.ndarray, price) -> np.ndarray | float:
     """How much more (or less) often ``who`` act at price index ``price`` (scalar or per row)."""
     price = np.asarray(price, np.float64)

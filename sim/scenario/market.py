@@ -116,13 +116,21 @@ class Calendar(_Frozen):
 
 
 class Promotion(_Frozen):
-    """A dated price cut: a livestream flash sale online, a store-only sale, a sitewide event."""
+    """A dated price cut: a sitewide event, an online or store-only sale, a livestream flash sale.
+
+    ``channel: livestream`` cuts only the orders placed on the spot in a livestream (the
+    channel's buy button, ``content.channels.livestream.order_chance``): app orders and the
+    store keep their prices. An ``online`` or ``everywhere`` cut covers livestream orders too
+    (they are online orders); cuts do not stack, the shopper gets the deepest.
+    """
 
     name: str = Field("promotion", description="What the promotion is called (for the reader).")
     first_day: Count = Field(description="First day of the cut (a run day, 0-based).")
     last_day: Count = Field(description="Last day of the cut (inclusive).")
-    channel: Literal["online", "store", "everywhere"] = Field(
-        "everywhere", description="Where the cut applies."
+    channel: Literal["online", "store", "everywhere", "livestream"] = Field(
+        "everywhere",
+        description="Where the cut applies (livestream: only orders placed on the spot in a "
+        "livestream, a flash sale; online and everywhere include them).",
     )
     depth: Depth = Field(description="Share off the list price (0.2 = 20% off).")
 

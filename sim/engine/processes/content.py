@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.prices import ONLINE, channel_response, livestream_price, response
 from sim.engine.processes.touch import buy_odds, plan_visits, touch
 from sim.engine.streams import Draws, Source
 from sim.log.eventlog import Channel, Event
@@ -120,9 +121,8 @@ def _view(
     else:
         response = np.ones(len(who), np.float32)
     if channel.audience.response:
-        response = response * segment_response(channel, ctx.traits.segment_names)[
-            ctx.traits.segment[who]
-        ]
+        lands = segment_response(channel, ctx.traits.segment_names)
+        response = response * lands[ctx.traits.segment[who]]
     interest = quality * np.float32(channel.trust_weight) * response
     if _responds(channel):
         s.content_interest[who, column] += interest
@@ -147,13 +147,21 @@ def _order_on_the_spot(
 ) -> None:
     """Considering prospects among the viewers order online there and then (a livestream's
     buy button), with the odds of an app order, put off by slow delivery like any online
-    order; they join today's online purchase attempts."""
+    order and moved by the price they would pay there (a livestream flash sale cuts it);
+    they join today's online purchase attempts."""
     s = ctx.state
     keep = s.considering[who] & (s.purchases[who] == 0) & ~s.lapsed[who]
     prospects, chance = who[keep], chance[keep]
     if len(prospects) == 0:
         return
     delivery = ctx.policy.delivery_factor[ctx.traits.city_tier[prospects]]
-    p = buy_odds(ctx, prospects, 1.0) * chance * delivery
+    live = name == "livestream"
+    if live:
+        price = response(ctx, prospects, livestream_price(ctx))
+    else:
+        price = channel_response(ctx, prospects, ONLINE)
+    p = buy_odds(ctx, prospects, 1.0) * chance * delivery * price
     buyers = prospects[draws.bernoulli(prospects, p, f"order:{name}")]
     ctx.today.instant_orders = np.concatenate([ctx.today.instant_orders, buyers])
+    if live:
+        ctx.today.livestream_orders = buyers

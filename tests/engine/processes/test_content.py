@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.processes import content
+from sim.engine.processes import content, market
 from sim.log.eventlog import Channel
 from sim.scenario.config import with_overrides
 from tests.engine.processes.handmade import events_of, make_ctx
@@ -145,6 +145,23 @@ def test_a_livestream_buy_button_turns_considering_viewers_into_online_orders():
     ctx.state.purchases[6:] = 1
     content.content_views(ctx, 0)
     assert sorted(ctx.today.instant_orders) == list(range(6))
+
+
+def test_a_livestream_flash_sale_brings_more_orders_on_the_spot():
+    """Same seed, a 30% livestream cut: everyone who ordered at list price orders again
+    (same draw, higher odds), and more join."""
+    spec = {**_one(order_chance=0.3), "behaviour": {"delivery_patience_hours": 1e6}}
+    sale = {"first_day": 0, "last_day": 0, "channel": "livestream", "depth": 0.3}
+    orders = {}
+    for name, promos in (("list", []), ("sale", [sale])):
+        ctx = make_ctx({**spec, "promotions": promos}, seed=2, price_sensitivity=np.ones(12))
+        market.open_day(ctx, 0)
+        ctx.state.considering[:] = True
+        ctx.state.interest[:] = 1.0
+        content.content_views(ctx, 0)
+        orders[name] = set(ctx.today.instant_orders.tolist())
+        assert set(ctx.today.livestream_orders.tolist()) == orders[name]
+    assert orders["list"] < orders["sale"]
 
 
 def test_without_a_buy_button_nobody_orders_on_the_spot():
