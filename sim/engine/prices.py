@@ -49,6 +49,25 @@ def best_price_response(ctx: DayContext, who: np.ndarray) -> np.ndarray | float:
     return response(ctx, who, min(paid_price(ctx, ONLINE), paid_price(ctx, STORE)))
 
 
+def gap_distrust(ctx: DayContext, who: np.ndarray, channel: int) -> np.ndarray | float:
+    """How much of their buy odds ``who`` keep in ``channel`` when it is the dearer one.
+
+    A consumer who has seen both prices (used both the online channel and a store) and
+    finds the same brand dearer here trusts it less (``prices.gap_distrust``): their odds
+    are scaled by ``max(0, 1 - gap_distrust x gap)``, the gap being the dearer price over
+    the cheaper, less 1. 1.0 in the cheaper channel, with one price, or without the key.
+    """
+    k = ctx.config.prices.gap_distrust
+    if k == 0.0:
+        return 1.0
+    prices = (paid_price(ctx, ONLINE), paid_price(ctx, STORE))
+    if prices[channel] <= prices[1 - channel]:
+        return 1.0
+    kept = max(0.0, 1.0 - k * (prices[channel] / prices[1 - channel] - 1.0))
+    s = ctx.state
+    return np.where(s.used_online[who] & s.used_store[who], kept, 1.0)
+
+
 def online_odds_after_prices(ctx: DayContext, who: np.ndarray, odds: np.ndarray) -> np.ndarray:
     """Chance of meeting a need online, shifted by the price gap between the channels.
 

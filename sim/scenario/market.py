@@ -161,6 +161,14 @@ class Prices(_Frozen):
         description="Without one price (consistency.price_consistent: false) store prices lag "
         "above online ones by this share (0.05 = 5% dearer); 0 keeps the gap out of prices.",
     )
+    gap_distrust: Annotated[NonNegative, Field(le=100.0)] = Field(
+        0.0,
+        description="Trust lost to a price gap (assumption): a consumer who has seen both "
+        "channels (online and a store visit) buys, or meets a repeat need, in the dearer one "
+        "with odds x max(0, 1 - this x gap), gap = dearer price / cheaper - 1 (3: a 5% gap "
+        "costs 15% of the odds; a need lost is a sale lost); 0: the gap acts only through "
+        "prices and the inconsistency lapse.",
+    )
     elasticity: Annotated[NonNegative, Field(le=20.0)] = Field(
         2.0,
         description="Price elasticity of buying for a consumer of price sensitivity 1 "

@@ -65,6 +65,12 @@ SPECIAL: dict[str, Any] = {
         f"content.channels.{name}.audience.segments": {"gen_z": 5.0, "families": 0.0}
         for name in CONTENT_CHANNELS
     },
+    # What a view is worth to each segment: nothing to Gen Z, five times as much to families.
+    **{
+        f"content.channels.{name}.audience.response": {"gen_z": 0.0, "families": 5.0}
+        for name in CONTENT_CHANNELS
+    },
+    "prices.gap_distrust": 5.0,
     # Views near the top of consideration odds: switching them off shows, raising them may not.
     **{f"content.channels.{name}.consider_weight": 0.0 for name in CONTENT_CHANNELS},
 }
@@ -77,6 +83,10 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
     "prices.inconsistent_store_premium": {"consistency.price_consistent": False},
+    "prices.gap_distrust": {
+        "consistency.price_consistent": False,
+        "prices.inconsistent_store_premium": 0.2,
+    },
     "prices.elasticity": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
     "prices.stockpile_days": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
     # Few sales per store and item at this population: restock daily so the cover shows.
