@@ -37,6 +37,7 @@ BAD_MARKET = [
         ["competition.by_segment", "nobody", "no such segment"],
     ),
     ("elasticity", "prices: {elasticity: -2}\n", ["prices.elasticity", "-2"]),
+    ("gap_distrust", "prices: {gap_distrust: -0.5}\n", ["prices.gap_distrust", "-0.5"]),
     (
         "response_value",
         "content: {channels: {livestream: {daily_budget: 1, cost_per_view: 1, "
