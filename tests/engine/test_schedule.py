@@ -93,6 +93,9 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "inventory.cover_days": {"inventory.review_period_days": 1, "inventory.skus": 1},
     # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
     "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
+    # UGC's repeat views (where a ceiling acts) are few at its small budget, and most land on
+    # segments it barely moves (the baseline's audience.response): buy more of them.
+    "content.channels.ugc.saturation_ceiling": {"content.channels.ugc.daily_budget": 200_000.0},
 }
 #: Rival-brand levers act only where there is a rival: give both runs one.
 for _path in ("competition", RIVAL):
