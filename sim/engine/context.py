@@ -50,6 +50,8 @@ class Today:
             shopping rate (app sessions, store trips, the need to rebuy) is multiplied by it.
         list_price: today's list price index per purchase channel (online, store).
         promo_depth: today's promotional cut per purchase channel (0: none).
+        livestream_depth: today's cut on orders placed in a livestream (a flash sale, or an
+            online cut, whichever is deeper).
         rival_price: each competitor's price index today, its promotions taken off.
         price_premium: value of today's orders above the basket at index 1 (sample money),
             so the cost of goods follows the goods, not the price charged.
@@ -59,6 +61,8 @@ class Today:
         coupon_made_store: the same for store buyers.
         instant_orders: viewers who order online on the spot from content (a livestream's
             buy button); the app adds them to today's online attempts.
+        livestream_orders: those of them who ordered in a livestream (a livestream flash
+            sale cuts their price at the till).
     """
 
     online_attempts: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -72,12 +76,14 @@ class Today:
     demand: float = 1.0
     list_price: np.ndarray = field(default_factory=lambda: np.ones(2))
     promo_depth: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    livestream_depth: float = 0.0
     rival_price: np.ndarray = field(default_factory=lambda: np.empty(0))
     price_premium: float = 0.0
     rival_buyers: np.ndarray = field(default_factory=lambda: _EMPTY)
     coupon_made_online: np.ndarray = field(default_factory=lambda: _EMPTY)
     coupon_made_store: np.ndarray = field(default_factory=lambda: _EMPTY)
     instant_orders: np.ndarray = field(default_factory=lambda: _EMPTY)
+    livestream_orders: np.ndarray = field(default_factory=lambda: _EMPTY)
 
 
 @dataclass

@@ -164,10 +164,14 @@ class ScenarioConfig(_Frozen):
         segment would otherwise be silently ignored)."""
         names = sorted(self.population.segments)
         problems = [
-            f"content.channels.{channel}.audience.segments.{segment}: no such segment "
+            f"content.channels.{channel}.audience.{key}.{segment}: no such segment "
             f"(allowed: {', '.join(names)})"
             for channel, spec in self.content.channels.items()
-            for segment in spec.audience.segments
+            for key, named in (
+                ("segments", spec.audience.segments),
+                ("response", spec.audience.response),
+            )
+            for segment in named
             if segment not in self.population.segments
         ]
         if problems:

@@ -116,13 +116,21 @@ class Calendar(_Frozen):
 
 
 class Promotion(_Frozen):
-    """A dated price cut: a livestream flash sale online, a store-only sale, a sitewide event."""
+    """A dated price cut: a sitewide event, an online or store-only sale, a livestream flash sale.
+
+    ``channel: livestream`` cuts only the orders placed on the spot in a livestream (the
+    channel's buy button, ``content.channels.livestream.order_chance``): app orders and the
+    store keep their prices. An ``online`` or ``everywhere`` cut covers livestream orders too
+    (they are online orders); cuts do not stack, the shopper gets the deepest.
+    """
 
     name: str = Field("promotion", description="What the promotion is called (for the reader).")
     first_day: Count = Field(description="First day of the cut (a run day, 0-based).")
     last_day: Count = Field(description="Last day of the cut (inclusive).")
-    channel: Literal["online", "store", "everywhere"] = Field(
-        "everywhere", description="Where the cut applies."
+    channel: Literal["online", "store", "everywhere", "livestream"] = Field(
+        "everywhere",
+        description="Where the cut applies (livestream: only orders placed on the spot in a "
+        "livestream, a flash sale; online and everywhere include them).",
     )
     depth: Depth = Field(description="Share off the list price (0.2 = 20% off).")
 
@@ -152,6 +160,14 @@ class Prices(_Frozen):
         0.0,
         description="Without one price (consistency.price_consistent: false) store prices lag "
         "above online ones by this share (0.05 = 5% dearer); 0 keeps the gap out of prices.",
+    )
+    gap_distrust: Annotated[NonNegative, Field(le=100.0)] = Field(
+        0.0,
+        description="Trust lost to a price gap (assumption): a consumer who has seen both "
+        "channels (online and a store visit) buys, or meets a repeat need, in the dearer one "
+        "with odds x max(0, 1 - this x gap), gap = dearer price / cheaper - 1 (3: a 5% gap "
+        "costs 15% of the odds; a need lost is a sale lost); 0: the gap acts only through "
+        "prices and the inconsistency lapse.",
     )
     elasticity: Annotated[NonNegative, Field(le=20.0)] = Field(
         2.0,

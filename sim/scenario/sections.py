@@ -242,10 +242,13 @@ class Inventory(_Frozen):
 
 
 class ChannelAudience(_Frozen):
-    """Who a channel's views go to: affinity multipliers on the targeting weight.
+    """Who a channel's views go to, and what a view is worth to each segment.
 
     A consumer's weight for the channel is the targeting weight times the affinity of their
     segment times that of their city tier; the channel's views are split in proportion to it.
+    ``response`` is separate on purpose: affinity decides *who* sees the channel, response how
+    much a view moves them once seen (a Gen Z follower acts on a livestream host's pitch more
+    than a parent does), so a channel can reach a segment widely yet land weakly with it.
     1 everywhere (the default) is an audience like everyone else's.
     """
 
@@ -256,6 +259,13 @@ class ChannelAudience(_Frozen):
     )
     tier12: NonNegative = Field(1.0, description="Affinity of tier-1/2 city consumers.")
     tier34: NonNegative = Field(1.0, description="Affinity of tier-3/4 and county consumers.")
+    response: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="What a view is worth to a segment, by segment name: multiplies the "
+        "interest, consideration, store-visit spark and on-the-spot order a view of this "
+        "channel gives that segment's viewers (e.g. gen_z: 1.4 for livestreams); segments not "
+        "named have 1. Awareness and reach are unchanged.",
+    )
 
 
 class ContentChannel(_Frozen):

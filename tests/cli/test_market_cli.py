@@ -37,6 +37,19 @@ BAD_MARKET = [
         ["competition.by_segment", "nobody", "no such segment"],
     ),
     ("elasticity", "prices: {elasticity: -2}\n", ["prices.elasticity", "-2"]),
+    ("gap_distrust", "prices: {gap_distrust: -0.5}\n", ["prices.gap_distrust", "-0.5"]),
+    (
+        "response_value",
+        "content: {channels: {livestream: {daily_budget: 1, cost_per_view: 1, "
+        "audience: {response: {gen_z: -1.4}}}}}\n",
+        ["content.channels.livestream.audience.response.gen_z", "-1.4"],
+    ),
+    (
+        "response_segment",
+        "content: {channels: {ugc: {daily_budget: 1, cost_per_view: 1, "
+        "audience: {response: {parents: 1.3}}}}}\n",
+        ["content.channels.ugc.audience.response.parents", "no such segment"],
+    ),
 ]
 
 

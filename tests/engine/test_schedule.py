@@ -67,6 +67,12 @@ SPECIAL: dict[str, Any] = {
     },
     # The one region at 0: the channel stops buying views.
     **{f"content.channels.{name}.region_budget": {"region_1": 0.0} for name in CONTENT_CHANNELS},
+    # What a view is worth to each segment: nothing to Gen Z, five times as much to families.
+    **{
+        f"content.channels.{name}.audience.response": {"gen_z": 0.0, "families": 5.0}
+        for name in CONTENT_CHANNELS
+    },
+    "prices.gap_distrust": 5.0,
     # Views near the top of consideration odds: switching them off shows, raising them may not.
     **{f"content.channels.{name}.consider_weight": 0.0 for name in CONTENT_CHANNELS},
 }
@@ -79,12 +85,19 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
     "prices.inconsistent_store_premium": {"consistency.price_consistent": False},
+    "prices.gap_distrust": {
+        "consistency.price_consistent": False,
+        "prices.inconsistent_store_premium": 0.2,
+    },
     "prices.elasticity": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
     "prices.stockpile_days": {"promotions": [{"first_day": 0, "last_day": HORIZON, "depth": 0.5}]},
     # Few sales per store and item at this population: restock daily so the cover shows.
     "inventory.cover_days": {"inventory.review_period_days": 1, "inventory.skus": 1},
     # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
     "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
+    # UGC's repeat views (where a ceiling acts) are few at its small budget, and most land on
+    # segments it barely moves (the baseline's audience.response): buy more of them.
+    "content.channels.ugc.saturation_ceiling": {"content.channels.ugc.daily_budget": 200_000.0},
 }
 #: Rival-brand levers act only where there is a rival: give both runs one.
 for _path in ("competition", RIVAL):

@@ -319,3 +319,10 @@ def test_a_region_budget_may_only_name_the_scenarios_regions():
 def test_there_are_no_more_regions_than_stores():
     with pytest.raises(ConfigError, match="stores.regions: value 6: at most stores.count"):
         from_dict({"stores": {"count": 5, "regions": 6}})
+
+
+def test_a_channel_response_naming_an_unknown_segment_is_refused():
+    kol = {"daily_budget": 1.0, "cost_per_view": 1.0, "audience": {"response": {"parents": 1.2}}}
+    with pytest.raises(ConfigError) as exc:
+        from_dict({"content": {"channels": {"kol": kol}}})
+    assert "content.channels.kol.audience.response.parents: no such segment" in str(exc.value)

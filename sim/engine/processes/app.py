@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
-from sim.engine.prices import ONLINE, channel_response
+from sim.engine.prices import ONLINE, channel_response, gap_distrust
 from sim.engine.processes.coupons import give_coupons, within_budget
 from sim.engine.processes.touch import buy_decision, plan_visits, touch, unique
 from sim.engine.state import NEVER, Mission
@@ -47,6 +47,7 @@ def app_sessions(ctx: DayContext, day: int) -> None:
     prospects = sessions[s.considering[sessions] & (s.purchases[sessions] == 0)]
     delivery = ctx.policy.delivery_factor[tr.city_tier[prospects]]
     factor = delivery * channel_response(ctx, prospects, ONLINE)  # and the price paid online
+    factor = factor * gap_distrust(ctx, prospects, ONLINE)  # and trust, if online is dearer
     buyers, ctx.today.coupon_made_online = buy_decision(
         ctx, prospects, b.buy_online_per_session, draws, "buy_online", factor
     )

@@ -22,6 +22,9 @@ which fades at the channel's carryover rate, and the channel's effect is a satur
 of that adstock, ``g(A) = A c / (c - 1 + A)`` with ceiling ``c`` (``g(1) = 1``: a fresh
 consumer's first view counts in full, the k-th view in a short window less). The interest
 the channel holds in a consumer is ``quality x trust x g(A)`` and fades with the adstock.
+The audience's ``response`` for the viewer's segment multiplies all of it (interest,
+consideration, store-visit spark, on-the-spot order) but not awareness: the same view is
+worth more to a segment it lands with. It draws nothing, so it never moves anyone's reach.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.prices import ONLINE, channel_response, livestream_price, response
 from sim.engine.processes.touch import buy_odds, plan_visits, touch
 from sim.engine.streams import Draws, Source
 from sim.log.eventlog import Channel, Event
@@ -42,6 +46,13 @@ def saturation(adstock: np.ndarray, ceiling: float | None) -> np.ndarray:
     if ceiling is None:
         return adstock
     return adstock * np.float32(ceiling) / (np.float32(ceiling - 1.0) + adstock)
+
+
+def segment_response(channel: ContentChannel, segment_names) -> np.ndarray:
+    """What a view of ``channel`` is worth to each segment (indexed by segment code): the
+    audience's ``response`` for the segments it names, 1 for the others."""
+    named = channel.audience.response
+    return np.array([named.get(n, 1.0) for n in segment_names], np.float32)
 
 
 def _responds(channel: ContentChannel) -> bool:
@@ -109,6 +120,9 @@ def _view(
         s.adstock[who, column] = before + 1.0
     else:
         response = np.ones(len(who), np.float32)
+    if channel.audience.response:
+        lands = segment_response(channel, ctx.traits.segment_names)
+        response = response * lands[ctx.traits.segment[who]]
     interest = quality * np.float32(channel.trust_weight) * response
     if _responds(channel):
         s.content_interest[who, column] += interest
@@ -133,13 +147,21 @@ def _order_on_the_spot(
 ) -> None:
     """Considering prospects among the viewers order online there and then (a livestream's
     buy button), with the odds of an app order, put off by slow delivery like any online
-    order; they join today's online purchase attempts."""
+    order and moved by the price they would pay there (a livestream flash sale cuts it);
+    they join today's online purchase attempts."""
     s = ctx.state
     keep = s.considering[who] & (s.purchases[who] == 0) & ~s.lapsed[who]
     prospects, chance = who[keep], chance[keep]
     if len(prospects) == 0:
         return
     delivery = ctx.policy.delivery_factor[ctx.traits.city_tier[prospects]]
-    p = buy_odds(ctx, prospects, 1.0) * chance * delivery
+    live = name == "livestream"
+    if live:
+        price = response(ctx, prospects, livestream_price(ctx))
+    else:
+        price = channel_response(ctx, prospects, ONLINE)
+    p = buy_odds(ctx, prospects, 1.0) * chance * delivery * price
     buyers = prospects[draws.bernoulli(prospects, p, f"order:{name}")]
     ctx.today.instant_orders = np.concatenate([ctx.today.instant_orders, buyers])
+    if live:
+        ctx.today.livestream_orders = buyers

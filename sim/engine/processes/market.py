@@ -8,17 +8,28 @@ from sim.engine.calendar import demand
 from sim.engine.context import DayContext
 from sim.scenario.market import Promotion
 
-_CHANNELS = {"online": (True, False), "store": (False, True), "everywhere": (True, True)}
+#: Where each promotion scope cuts: (online, store, orders placed in a livestream).
+_SCOPES = {
+    "online": (True, False, True),
+    "store": (False, True, False),
+    "everywhere": (True, True, True),
+    "livestream": (False, False, True),
+}
+
+
+def cuts_in_force(promotions: list[Promotion], day: int) -> np.ndarray:
+    """The deepest cut in force on ``day`` for (online, store, livestream orders); cuts do
+    not stack: the shopper gets the best one."""
+    depth = np.zeros(3)
+    for promo in promotions:
+        if promo.first_day <= day <= promo.last_day:
+            depth = np.maximum(depth, np.array(_SCOPES[promo.channel]) * promo.depth)
+    return depth
 
 
 def depth_in_force(promotions: list[Promotion], day: int) -> np.ndarray:
-    """The deepest cut in force on ``day`` per purchase channel (online, store); cuts do not
-    stack: the shopper gets the best one."""
-    depth = np.zeros(2)
-    for promo in promotions:
-        if promo.first_day <= day <= promo.last_day:
-            depth = np.maximum(depth, np.array(_CHANNELS[promo.channel]) * promo.depth)
-    return depth
+    """The deepest cut in force on ``day`` per purchase channel (online, store)."""
+    return cuts_in_force(promotions, day)[:2]
 
 
 def open_day(ctx: DayContext, day: int) -> None:
@@ -33,10 +44,11 @@ def open_day(ctx: DayContext, day: int) -> None:
     today.demand = demand(cfg.calendar, dated)
     premium = 0.0 if cfg.consistency.price_consistent else cfg.prices.inconsistent_store_premium
     today.list_price = np.array([cfg.prices.online, cfg.prices.store * (1.0 + premium)])
-    today.promo_depth = depth_in_force(cfg.promotions, dated)
+    cuts = cuts_in_force(cfg.promotions, dated)
+    today.promo_depth, today.livestream_depth = cuts[:2], float(cuts[2])
     today.rival_price = np.array(
         [
-            c.price * (1.0 - depth_in_force(c.promotions, dated).max())
+            c.price * (1.0 - cuts_in_force(c.promotions, dated).max())
             for c in cfg.competitors.values()
         ]
     )

@@ -36,6 +36,9 @@ def book_promotions(
 ) -> None:
     """Log the cut on each purchase made in a promotion; its buyers stock up.
 
+    Online orders placed in a livestream get the livestream's cut when a flash sale makes
+    it deeper than the online one.
+
     A buyer at a cut of depth ``d`` is covered for ``prices.stockpile_days x d / 0.1`` days:
     no need to rebuy until then (:mod:`.retention`), which is the dip after a sale.
     """
@@ -44,6 +47,9 @@ def book_promotions(
     if not np.all(index == 1.0):
         today.price_premium += float(np.sum((value - value / index)[buys]))
     depth = np.where(in_store, today.promo_depth[STORE], today.promo_depth[ONLINE])
+    if today.livestream_depth > today.promo_depth[ONLINE]:  # a livestream flash sale
+        live = ~in_store & np.isin(who, today.livestream_orders)
+        depth = np.where(live, today.livestream_depth, depth)
     cut = buys & (depth > 0)
     if not cut.any():
         return

@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
-from sim.engine.prices import best_price_response, online_odds_after_prices
+from sim.engine.prices import (
+    ONLINE,
+    STORE,
+    best_price_response,
+    gap_distrust,
+    online_odds_after_prices,
+)
 from sim.engine.state import Mission
-from sim.engine.streams import Source
+from sim.engine.streams import Draws, Source
 from sim.log.eventlog import Event
 
 
@@ -42,6 +48,8 @@ def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
     go_online = ~has_store | draws.bernoulli(needy, online_odds, "channel")
     if not ctx.config.online.enabled:  # store-only: the need goes to the store, if there is one
         needy, go_online = needy[has_store], np.zeros(int(has_store.sum()), bool)
+    if ctx.config.prices.gap_distrust > 0:
+        needy, go_online = _distrust_the_dearer_channel(ctx, draws, needy, go_online)
     s.mission[needy[go_online]] = Mission.online
     to_store = needy[~go_online]
     s.mission[to_store] = Mission.store
@@ -59,3 +67,16 @@ def rebuy_and_lapse(ctx: DayContext, day: int) -> None:
         s.lapsed[lapsing] = True
         s.mission[lapsing] = Mission.none
         ctx.log.add(day, Event.lapse, lapsing)
+
+
+def _distrust_the_dearer_channel(
+    ctx: DayContext, draws: Draws, needy: np.ndarray, go_online: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A need headed for the dearer channel, felt by a customer who has seen both prices,
+    is met with the odds :func:`sim.engine.prices.gap_distrust` leaves (else it goes unmet:
+    the sale is lost, not moved). Returns the needs kept and their channels."""
+    kept = np.where(go_online, gap_distrust(ctx, needy, ONLINE), gap_distrust(ctx, needy, STORE))
+    if np.all(kept == 1.0):
+        return needy, go_online
+    keep = draws.bernoulli(needy, kept, "distrust")
+    return needy[keep], go_online[keep]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
-from sim.engine.prices import STORE, channel_response
+from sim.engine.prices import STORE, channel_response, gap_distrust
 from sim.engine.processes.touch import buy_decision, touch, unique
 from sim.engine.state import Mission
 from sim.engine.streams import Source
@@ -48,7 +48,8 @@ def store_visits(ctx: DayContext, day: int) -> None:
         b.buy_in_store_per_visit,
         draws,
         "buy_store",
-        channel_response(ctx, prospects, STORE),  # the price paid in store today
+        # the price paid in store today, and trust lost if the store is the dearer channel
+        channel_response(ctx, prospects, STORE) * gap_distrust(ctx, prospects, STORE),
     )
     missions = visitors[s.mission[visitors] == Mission.store]
     ctx.today.store_attempts = np.concatenate([buyers, missions])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.engine.processes import content
+from sim.engine.processes import content, market
 from sim.log.eventlog import Channel
 from sim.scenario.config import with_overrides
 from tests.engine.processes.handmade import events_of, make_ctx
@@ -90,6 +90,39 @@ def test_segment_affinity_tilts_reach_towards_the_segment():
     np.testing.assert_allclose(q[:6] / q[6:], 4.0, rtol=0.05)
 
 
+TWO_SEGMENTS = {
+    "segment": np.array([0] * 6 + [1] * 6, np.int8),
+    "segment_names": ("gen_z", "families"),
+}
+
+
+def test_a_segments_response_changes_what_a_view_does_for_that_segment_only():
+    """gen_z response 1.5, same seed: Gen Z viewers gain 1.5x the interest; the families'
+    rows (interest, consideration, planned visits) and every view row are identical."""
+    ctx = {
+        r: make_ctx(_one(audience={"response": {"gen_z": r}}), seed=5, **TWO_SEGMENTS)
+        for r in (1.0, 1.5)
+    }
+    for c in ctx.values():
+        content.content_views(c, 0)
+    plain, lands = ctx[1.0].state, ctx[1.5].state
+    np.testing.assert_allclose(lands.interest[:6], 1.5 * plain.interest[:6], rtol=1e-6)
+    assert (plain.interest[:6] > 0).all()
+    for column in ("interest", "considering", "planned_visit_day", "aware"):
+        np.testing.assert_array_equal(getattr(lands, column)[6:], getattr(plain, column)[6:])
+    np.testing.assert_array_equal(ctx[1.0].log.column("consumer"), ctx[1.5].log.column("consumer"))
+
+
+def test_a_view_that_does_not_land_with_a_segment_only_makes_it_aware():
+    """Response 0 for families: they are reached and aware, but gain no interest, no
+    consideration and no store-visit plan."""
+    ctx = make_ctx(_one(audience={"response": {"families": 0.0}}), **TWO_SEGMENTS)
+    content.content_views(ctx, 0)
+    s = ctx.state
+    assert s.aware[6:].all() and (s.interest[6:] == 0).all()
+    assert not s.considering[6:].any() and (s.planned_visit_day[6:] < 0).all()
+
+
 def test_trust_weight_scales_the_interest_a_view_adds():
     plain, trusted = make_ctx(_one("ugc")), make_ctx(_one("ugc", trust_weight=1.52))
     content.content_views(plain, 0)
@@ -112,6 +145,23 @@ def test_a_livestream_buy_button_turns_considering_viewers_into_online_orders():
     ctx.state.purchases[6:] = 1
     content.content_views(ctx, 0)
     assert sorted(ctx.today.instant_orders) == list(range(6))
+
+
+def test_a_livestream_flash_sale_brings_more_orders_on_the_spot():
+    """Same seed, a 30% livestream cut: everyone who ordered at list price orders again
+    (same draw, higher odds), and more join."""
+    spec = {**_one(order_chance=0.3), "behaviour": {"delivery_patience_hours": 1e6}}
+    sale = {"first_day": 0, "last_day": 0, "channel": "livestream", "depth": 0.3}
+    orders = {}
+    for name, promos in (("list", []), ("sale", [sale])):
+        ctx = make_ctx({**spec, "promotions": promos}, seed=2, price_sensitivity=np.ones(12))
+        market.open_day(ctx, 0)
+        ctx.state.considering[:] = True
+        ctx.state.interest[:] = 1.0
+        content.content_views(ctx, 0)
+        orders[name] = set(ctx.today.instant_orders.tolist())
+        assert set(ctx.today.livestream_orders.tolist()) == orders[name]
+    assert orders["list"] < orders["sale"]
 
 
 def test_without_a_buy_button_nobody_orders_on_the_spot():

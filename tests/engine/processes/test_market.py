@@ -24,6 +24,19 @@ def test_overlapping_cuts_do_not_stack():
     np.testing.assert_allclose(ctx.today.promo_depth, [0.3, 0.3])
 
 
+def test_a_livestream_flash_sale_cuts_livestream_orders_only():
+    ctx = make_ctx({"promotions": [{**SALE, "channel": "livestream", "depth": 0.4}]})
+    market.open_day(ctx, 5)
+    np.testing.assert_allclose(ctx.today.promo_depth, [0.0, 0.0])
+    assert ctx.today.livestream_depth == 0.4
+
+
+def test_an_online_cut_covers_orders_placed_in_a_livestream():
+    ctx = make_ctx({"promotions": [{**SALE, "channel": "online", "depth": 0.1}]})
+    market.open_day(ctx, 5)
+    assert ctx.today.livestream_depth == 0.1
+
+
 def test_inconsistent_prices_make_the_store_dearer():
     premium = {"prices": {"inconsistent_store_premium": 0.05}}
     consistent = make_ctx(premium)

@@ -46,3 +46,15 @@ def test_no_prices_no_rows_and_no_premium():
     assert promotions.at_list_prices(ctx, IN_STORE, VALUE) is VALUE
     _book(ctx)
     assert ctx.log.rows == 0 and ctx.today.price_premium == 0.0
+
+
+def test_a_livestream_flash_sale_cuts_only_orders_placed_in_the_livestream():
+    """Consumer 1 ordered in a livestream: only their online order gets the 30% cut; the
+    other online order and the store orders pay list price."""
+    sale = {"first_day": 3, "last_day": 3, "channel": "livestream", "depth": 0.3}
+    ctx = make_ctx({"promotions": [sale]})
+    market.open_day(ctx, 3)
+    ctx.today.livestream_orders = np.array([1, 2])  # 2 bought in store: not a livestream order
+    _book(ctx)
+    assert events_of(ctx, "promotion_discount").tolist() == [1]
+    assert ctx.log.column("value")[-1] == 30.0

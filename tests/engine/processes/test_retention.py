@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.processes import retention
+from sim.engine.processes import market, retention
 from sim.engine.state import Mission
 from tests.engine.processes.handmade import events_of, make_ctx
 
@@ -46,3 +46,27 @@ def test_a_store_only_retailers_customers_rebuy_in_store():
     retention.rebuy_and_lapse(ctx, 0)
     assert (ctx.state.mission[[0, 1]] == Mission.store).all()
     assert ctx.state.mission[10] == Mission.none
+
+
+def test_omnichannel_customers_distrusting_a_dearer_store_leave_store_needs_unmet():
+    """Store 20% dearer, gap_distrust 5 (no odds kept): customers 0-4 have seen both prices
+    and lose every need headed for the store; their online needs and the store-only
+    customers 5-9 are exactly as without the key (same draws)."""
+    gap = {"consistency": {"price_consistent": False},
+           "behaviour": {"lapse_rate": 0.0, "repurchase_rate": 1.0}}  # fmt: skip
+    missions = {}
+    for k in (0.0, 5.0):
+        prices = {"inconsistent_store_premium": 0.2, "gap_distrust": k}
+        ctx = make_ctx({**gap, "prices": prices}, seed=1)
+        market.open_day(ctx, 0)
+        ctx.state.purchases[:10] = 1
+        ctx.state.used_store[:10] = True
+        ctx.state.used_online[:5] = True
+        retention.rebuy_and_lapse(ctx, 0)
+        missions[k] = ctx.state.mission.copy()
+    plain, distrust = missions[0.0], missions[5.0]
+    assert (plain[:5] == Mission.store).any()
+    np.testing.assert_array_equal(
+        distrust[:5], np.where(plain[:5] == Mission.store, Mission.none, plain[:5])
+    )
+    np.testing.assert_array_equal(distrust[5:], plain[5:])
