@@ -40,6 +40,7 @@ def live_before_day_0(ctx: DayContext, days: int, processes) -> None:
             process(ctx, day)
         ctx.inventory.end_of_day(day, ctx.today.stock_demand)
     ctx.log, ctx.streams, ctx.config = real_log, real_streams, config
+    ctx.coupons.budget_used = 0.0  # the coupon budget is the run's; the past paid its own
     ctx.calendar_offset = 0
     _shift_clock(ctx, days)
     ctx.start_day()

@@ -71,3 +71,11 @@ def test_prior_use_rows_say_which_channels_a_known_consumer_had_used(seasoned):
     assert set(prior.consumer) <= known
     assert set(prior.channel.astype(str)) == {"online", "store"}
     assert not prior.duplicated(["consumer", "channel"]).any()
+
+
+def test_the_coupon_budget_is_the_run_s_whatever_the_past_spent():
+    """A budget that the history alone would exhaust still buys coupons from day 0."""
+    budget = 20_000.0 * 200  # market money: a few hundred coupons at the baseline's scale
+    config = make_config(size=2000, horizon=20, market__burn_in_days=200, coupons__budget=budget)
+    events = simulate(config, seed=2).events.to_pandas()
+    assert (events.event == "coupon_claim").sum() > 0
