@@ -58,6 +58,7 @@ FIXED_SECTIONS = ("name", "horizon_days", "population", "network", "schedule", "
 FIXED_PATHS = (
     "stores.count",
     "stores.tier34_share",
+    "stores.size_spread",  # store sizes shape where consumers shop: the footprint's
     "inventory.skus",
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only

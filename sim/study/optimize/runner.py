@@ -52,7 +52,7 @@ def _describe(opt: Optimization, trial: Any) -> dict[str, Any]:
     return {
         "trial": trial.number,
         "values": list(trial.values),
-        "levers": {p.path: plan[p.path] for p in opt.parameters},
+        "levers": opt.levers(plan),
         "budget_shares": opt.shares(plan) if opt.channels else {},
         "overrides": opt.overrides(plan),
         "current_plan": bool(trial.user_attrs.get("current_plan")),
