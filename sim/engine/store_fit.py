@@ -80,6 +80,21 @@ def converted_stores(config: ScenarioConfig, sites: StoreSites) -> np.ndarray:
     return chosen
 
 
+def converted_count(config: ScenarioConfig) -> int:
+    """How many stores ``stores.conversion`` converts (0 when it sets no lever).
+
+    The count follows from the footprint alone (tier counts are fixed by
+    ``stores.tier34_share``); which stores they are depends on their sizes.
+    """
+    stores = config.stores
+    if not stores.conversion.levers:
+        return 0
+    n34 = int(round(stores.count * stores.tier34_share))  # as place_stores does
+    in_tier = {"tier12": stores.count - n34, "tier34": n34}
+    candidates = sum(in_tier[t] for t in stores.conversion.tiers)
+    return int(np.floor(stores.conversion.busiest_share * candidates + 0.5))
+
+
 def fit_stores(config: ScenarioConfig, sites: StoreSites) -> StoreFit | None:
     """Per-store levels under ``config``, or None when the conversion changes no store."""
     levers = config.stores.conversion.levers
@@ -102,4 +117,11 @@ def fit_stores(config: ScenarioConfig, sites: StoreSites) -> StoreFit | None:
     )
 
 
-__all__ = ["StoreFit", "converted_stores", "expected_catchment", "fit_stores", "tier_shares"]
+__all__ = [
+    "StoreFit",
+    "converted_count",
+    "converted_stores",
+    "expected_catchment",
+    "fit_stores",
+    "tier_shares",
+]

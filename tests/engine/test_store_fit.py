@@ -89,3 +89,30 @@ def test_store_sizes_give_bigger_stores_bigger_catchments():
 def test_stores_are_alike_without_a_size_spread():
     model = simulate(make_config(size=500, horizon=1), seed=2, keep_model=True).model
     assert (model.store_size == 1.0).all()
+
+
+def test_the_count_converted_follows_from_the_footprint():
+    """200 stores, 30% tier-3/4: half the 140 tier-1/2 stores is 70, on any seed."""
+    from sim.engine.store_fit import converted_count
+
+    config = make_config(
+        stores__conversion__tiers=["tier12"],
+        stores__conversion__busiest_share=0.5,
+        stores__conversion__experience_level=1.0,
+    )
+    assert converted_count(config) == 70
+    model = simulate(
+        make_config(
+            size=300,
+            horizon=1,
+            **{
+                "stores__conversion__tiers": ["tier12"],
+                "stores__conversion__busiest_share": 0.5,
+                "stores__conversion__experience_level": 1.0,
+                "stores__size_spread": 0.5,
+            },
+        ),
+        seed=4,
+        keep_model=True,
+    ).model
+    assert model.policy.stores.converted.sum() == 70

@@ -231,6 +231,7 @@ def test_finds_the_known_best_subset_of_stores_to_convert(tmp_path):
     with make_evaluator("local", 1) as ev:
         result = optimize(opt, ev, tmp_path / "out", do_confirm=False)
     assert result.best[0]["levers"] == {"stores.conversion.tiers": ["tier12"]}
+    assert result.best[0]["stores_converted"] == 140  # the baseline's tier-1/2 stores
     tried = result.trials.loc[result.trials["state"] == "complete", "stores.conversion.tiers"]
     assert tried.map(str).nunique() == 4  # every subset was tried, the empty one too
 
