@@ -333,10 +333,12 @@ def _safe_overrides() -> dict[str, Any]:
 
 @solara.component
 def ResultsTab() -> None:
-    solara.InputText("Result folder (omo compare, sweep or optimize output)", value=results_path)
-    solara.InputText("KPI for curves", value=results_kpi)
+    solara.InputText(
+        "Result folder (omo compare, sweep, optimize or truth output)", value=results_path
+    )
+    solara.InputText("KPI for curves (truth: revenue or profit)", value=results_kpi)
     if not results_path.value:
-        solara.Info("Give the folder of a finished experiment, sweep or optimisation.")
+        solara.Info("Give the folder of a finished experiment, sweep, optimisation or truth run.")
         return
     try:
         opened = explore.open_result(results_path.value, results_kpi.value)
@@ -344,13 +346,18 @@ def ResultsTab() -> None:
         text = "; ".join(exc.problems) if isinstance(exc, ConfigError) else str(exc)
         solara.Error(text)
         return
-    solara.Markdown(opened.markdown)
-    for title, fig in opened.figures:
-        solara.Markdown(f"**{title}**")
-        solara.FigureMatplotlib(fig, dependencies=[results_path.value, results_kpi.value, title])
-    for title, table in opened.tables:
-        solara.Markdown(f"**{title}**")
-        solara.DataFrame(table, items_per_page=10)
+    with solara.Div(classes=["omo-results", f"omo-results-{opened.kind}"]):
+        solara.Markdown(opened.markdown)
+        for title, fig in opened.figures:
+            solara.Markdown(f"**{title}**")
+            with solara.Div(classes=["omo-result-figure"]):
+                solara.FigureMatplotlib(
+                    fig, dependencies=[results_path.value, results_kpi.value, title]
+                )
+        for title, table in opened.tables:
+            solara.Markdown(f"**{title}**")
+            with solara.Div(classes=["omo-result-table"]):
+                solara.DataFrame(table, items_per_page=10)
 
 
 @solara.component
