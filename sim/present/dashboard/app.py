@@ -334,9 +334,13 @@ def _safe_overrides() -> dict[str, Any]:
 @solara.component
 def ResultsTab() -> None:
     solara.InputText(
-        "Result folder (omo compare, sweep, optimize or truth output)", value=results_path
+        "Result folder (omo compare, sweep, optimize or truth output)",
+        value=results_path,
+        classes=["omo-results-path"],
     )
-    solara.InputText("KPI for curves (truth: revenue or profit)", value=results_kpi)
+    solara.InputText(
+        "KPI for curves (truth: revenue or profit)", value=results_kpi, classes=["omo-results-kpi"]
+    )
     if not results_path.value:
         solara.Info("Give the folder of a finished experiment, sweep, optimisation or truth run.")
         return
