@@ -94,7 +94,7 @@ def reset_levers() -> None:
 # ---- the run ---------------------------------------------------------------------------
 @solara.lab.task(prefer_threaded=True)
 def run_live() -> None:
-    from sim.study.live import LiveRun
+    from sim.study.live import FUNNEL, LiveRun
 
     try:
         config, _ = strategy()
@@ -106,19 +106,20 @@ def run_live() -> None:
     _live["run"] = live
     journey_rows.set(None)
     live_state.set({"day": 0, "horizon": live.horizon, "running": True})
+    # Built once per run; each redraw updates them in place and sends the pictures.
+    daily = charts.DailyChart(live.horizon, config.population.currency)
+    funnel = charts.FunnelChart(list(FUNNEL), config.population.size)
     while not live.done:
         if live.advance(max(1, every.value)) == 0:
             break  # stopped
-        series = live.series()
+        series = live.series()  # reads only the events logged since the last redraw
         live_state.set(
             {
                 "day": live.days_done,
                 "horizon": live.horizon,
                 "running": not live.done,
-                "series": series,
-                "funnel": live.funnel(series),
-                "population": config.population.size,
-                "currency": config.population.currency,
+                "daily_png": charts.png(daily.update(series)),
+                "funnel_png": charts.png(funnel.update(live.funnel(series))),
                 "drawn": time.monotonic(),
             }
         )
@@ -246,21 +247,13 @@ def RunTab() -> None:
         + (" (running)" if state.get("running") else ""),
         classes=["omo-status"],
     )
-    if "series" not in state:
+    if "daily_png" not in state:
         return
     with solara.Div(classes=["omo-daily"]):
-        solara.FigureMatplotlib(
-            charts.daily_figure(state["series"], state["horizon"], state["currency"]),
-            dependencies=[state["drawn"]],
-            format="png",
-        )
+        solara.Image(state["daily_png"])
     with solara.Row():
         with solara.Div(classes=["omo-funnel"]):
-            solara.FigureMatplotlib(
-                charts.funnel_figure(state["funnel"], state["population"]),
-                dependencies=[state["drawn"]],
-                format="png",
-            )
+            solara.Image(state["funnel_png"])
         with solara.Column():
             solara.Markdown("**One consumer's journey** (stop or finish, then pick a consumer)")
             solara.InputInt("Consumer id", value=journey_id)
