@@ -116,3 +116,19 @@ def test_the_count_converted_follows_from_the_footprint():
         keep_model=True,
     ).model
     assert model.policy.stores.converted.sum() == 70
+
+
+def test_a_store_agent_says_whether_it_is_converted_and_how_big_it_is():
+    from sim.engine.agents import Store
+
+    config = make_config(
+        size=300,
+        horizon=1,
+        stores__size_spread=0.5,
+        stores__conversion__tiers=["tier34"],
+        stores__conversion__bopis=False,
+    )
+    model = simulate(config, seed=4, keep_model=True).model
+    stores = model.agents_by_type[Store]
+    assert all(s.converted == (s.city_tier == "tier34") for s in stores)
+    assert sorted(s.size for s in stores) == sorted(model.store_size.tolist())
