@@ -74,5 +74,16 @@ class Store(mesa.Agent):
         """Consumers for whom this is the nearest store."""
         return int((self.model.nearest_store == self.store_id).sum())
 
+    @property
+    def size(self) -> float:
+        """Size relative to the mean store (``stores.size_spread``; 1 when stores are alike)."""
+        return float(self.model.store_size[self.store_id])
+
+    @property
+    def converted(self) -> bool:
+        """Whether ``stores.conversion`` converts this store under the strategy in force."""
+        fit = self.model.policy.stores
+        return bool(fit is not None and fit.converted[self.store_id])
+
     def __repr__(self) -> str:
         return f"Store({self.store_id}, {self.city_tier})"

@@ -21,7 +21,7 @@ from sim.engine.coupons import CouponBook
 from sim.engine.inventory import Inventory
 from sim.engine.network import SocialGraph
 from sim.engine.policy import Policy, derive_policy
-from sim.engine.population import Traits
+from sim.engine.population import StoreSites, Traits
 from sim.engine.state import ConsumerState
 from sim.engine.streams import Streams
 from sim.engine.tally import DayTally
@@ -111,6 +111,9 @@ class DayContext:
             living the days before day 0, see :mod:`sim.engine.history`).
         opening: the scenario as it stood on day 0 (the market the brand's flow is
             calibrated in; competition measures departures from it).
+        sites: the store footprint (tier and size per store), for store conversions.
+        installed_stores: per integration lever, the level already set up in each store
+            (a conversion pays the one-off cost per store it reaches).
     """
 
     config: ScenarioConfig
@@ -131,6 +134,8 @@ class DayContext:
     on_exit: Callable[[np.ndarray], None] | None = None
     calendar_offset: int = 0
     opening: ScenarioConfig | None = None
+    sites: StoreSites | None = None
+    installed_stores: dict[str, np.ndarray] = field(default_factory=dict)
     rows: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +155,7 @@ class DayContext:
         store_distance_km: np.ndarray,
         graph: SocialGraph,
         streams: Streams,
+        sites: StoreSites | None = None,
     ) -> DayContext:
         """A fresh market on day 0: nobody aware, stock at its opening level, no coupons.
 
@@ -164,7 +170,7 @@ class DayContext:
         catchment = np.bincount(cells, minlength=config.stores.count * tiers).reshape(-1, tiers)
         return cls(
             config=config,
-            policy=derive_policy(config, traits, nearest_store, store_distance_km, scale),
+            policy=derive_policy(config, traits, nearest_store, store_distance_km, scale, sites),
             traits=traits,
             state=ConsumerState(size),
             graph=graph,
@@ -177,13 +183,14 @@ class DayContext:
             tally=DayTally(),
             scale=scale,
             opening=config,
+            sites=sites,
         )
 
     def change_policy(self, config: ScenarioConfig) -> None:
         """Put a new strategy in force: re-derive chances and the stock policy."""
         self.config = config
         self.policy = derive_policy(
-            config, self.traits, self.nearest_store, self.store_distance_km, self.scale
+            config, self.traits, self.nearest_store, self.store_distance_km, self.scale, self.sites
         )
         self.inventory.set_policy(config.inventory)
 

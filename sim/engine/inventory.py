@@ -201,7 +201,7 @@ class Inventory:
         u_shoppers: np.ndarray,
         u_spill: np.ndarray,
         u_split: np.ndarray,
-        to_warehouse: float,
+        to_warehouse: float | np.ndarray,
         to_stores: float,
     ) -> MarketDay:
         """Serve the day's real shoppers from the shelves, then spill to the partner.
@@ -211,7 +211,8 @@ class Inventory:
             u_spill: keyed uniforms per (location, item): rounding of a store's spill.
             u_split: keyed uniforms per (location, item): rounding of the warehouse's
                 spill shared out to the stores.
-            to_warehouse: chance a store stockout is filled from the warehouse.
+            to_warehouse: chance a store stockout is filled from the warehouse (one number,
+                or a column with one per store).
             to_stores: chance a warehouse stockout is filled from the buyer's store.
         """
         opening = self.stock.copy()

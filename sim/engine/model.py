@@ -25,8 +25,10 @@ from sim.engine.context import DayContext
 from sim.engine.history import live_before_day_0
 from sim.engine.network import small_world
 from sim.engine.population import (
+    StoreSites,
     assign_nearest_store,
     consumer_regions,
+    draw_store_sizes,
     draw_traits,
     place_stores,
 )
@@ -73,10 +75,14 @@ class OmnichannelModel(mesa.Model):
         self.consumer_ids = np.fromiter((c.unique_id for c in self.consumers), np.int64, self.size)
         store_rng = self.streams.get(Source.stores)
         self.store_tier = place_stores(config, store_rng)
+        self.store_size = draw_store_sizes(config, self.streams.draws(Source.stores, -1))
         self.stores = [Store(self, i, int(t)) for i, t in enumerate(self.store_tier)]
-        nearest, distance = assign_nearest_store(config, traits, self.store_tier, store_rng)
+        nearest, distance = assign_nearest_store(
+            config, traits, self.store_tier, store_rng, self.store_size
+        )
         graph = small_world(config.network, traits, self.streams.get(Source.network))
-        self.ctx = DayContext.create(config, traits, nearest, distance, graph, self.streams)
+        sites = StoreSites(self.store_tier, self.store_size)
+        self.ctx = DayContext.create(config, traits, nearest, distance, graph, self.streams, sites)
         self.newcomer_ids: list[int] = []  # the newcomer after each market exit, in order
         self.ctx.on_exit = self._newcomers
         live_before_day_0(self.ctx, config.market.burn_in_days, PROCESSES)

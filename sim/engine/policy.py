@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.population import Traits, consumer_regions
+from sim.engine.population import StoreSites, Traits, consumer_regions
+from sim.engine.store_fit import StoreFit, fit_stores
 from sim.scenario.config import ScenarioConfig
 from sim.scenario.sections import ChannelAudience
 from sim.scenario.vocabulary import CITY_TIERS, region_names
@@ -34,6 +35,8 @@ class Policy:
         access_total: its total.
         delivery_factor: per city tier, the share of online buyers not put off by delivery time.
         interest_retention: the share of interest kept from one day to the next.
+        stores: per-store settings when ``stores.conversion`` fits some stores out
+            differently from the rest; None when every store follows ``stores``.
     """
 
     reach_chance: dict[str, np.ndarray]
@@ -44,6 +47,13 @@ class Policy:
     access_total: float
     delivery_factor: np.ndarray
     interest_retention: np.float32
+    stores: StoreFit | None = None
+
+    def experience(self, config: ScenarioConfig, store: np.ndarray) -> np.ndarray | float:
+        """The experience level of each given store (one number when all stores share it)."""
+        if self.stores is None:
+            return config.stores.experience_level
+        return self.stores.experience[store]
 
 
 def derive_policy(
@@ -52,8 +62,13 @@ def derive_policy(
     nearest_store: np.ndarray,
     store_distance_km: np.ndarray,
     scale: float,
+    sites: StoreSites | None = None,
 ) -> Policy:
-    """The chances processes use under ``config``, for this market."""
+    """The chances processes use under ``config``, for this market.
+
+    ``sites`` (the store footprint) is needed when ``stores.conversion`` converts a subset
+    of stores; without it every store counts as a tier-1/2 store of one size.
+    """
     size = traits.size
     b = config.behaviour
     t = config.content.targeting
@@ -83,9 +98,17 @@ def derive_policy(
         view_cost[name] = cost
     has_store = nearest_store >= 0
     reach = np.exp(-store_distance_km / b.travel_km)
-    visit_access = np.where(
-        has_store, reach * (b.store_pull_base + config.stores.experience_level), 0.0
-    ).astype(np.float32)
+    if sites is None:
+        sites = StoreSites.alike(np.zeros(config.stores.count, np.int8))
+    stores = fit_stores(config, sites)
+    experience = (
+        config.stores.experience_level
+        if stores is None
+        else stores.experience[np.maximum(nearest_store, 0)]
+    )
+    visit_access = np.where(has_store, reach * (b.store_pull_base + experience), 0.0).astype(
+        np.float32
+    )
     access_cdf = np.cumsum(visit_access, dtype=np.float64)
     hours = np.array([getattr(config.stores.delivery_hours, tier) for tier in CITY_TIERS])
     return Policy(
@@ -97,6 +120,7 @@ def derive_policy(
         access_total=float(access_cdf[-1]) if size else 0.0,
         delivery_factor=np.exp(-hours / b.delivery_patience_hours),
         interest_retention=np.float32(0.5 ** (1.0 / b.interest_half_life_days)),
+        stores=stores,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.streams import Draws
 from sim.scenario.config import ScenarioConfig
 from sim.scenario.vocabulary import CITY_TIERS
 
@@ -72,8 +73,39 @@ def place_stores(config: ScenarioConfig, rng: np.random.Generator) -> np.ndarray
     return tiers
 
 
+@dataclass(frozen=True)
+class StoreSites:
+    """The store footprint: each store's city tier (int8) and relative size (mean 1)."""
+
+    tier: np.ndarray
+    size: np.ndarray
+
+    @classmethod
+    def alike(cls, tier: np.ndarray) -> StoreSites:
+        """Stores of one size (``stores.size_spread`` 0)."""
+        return cls(np.asarray(tier, np.int8), np.ones(len(tier)))
+
+
+def draw_store_sizes(config: ScenarioConfig, draws: Draws) -> np.ndarray:
+    """Each store's size relative to the mean: log-normal with sigma ``stores.size_spread``.
+
+    Keyed by store id (its own label), so drawing sizes moves no other set-up draw, and a
+    store keeps its size whatever the other stores' sizes.
+    """
+    sigma = config.stores.size_spread
+    count = config.stores.count
+    if sigma <= 0:
+        return np.ones(count)
+    z = draws.normal(np.arange(count), "store_size")
+    return np.exp(sigma * z - 0.5 * sigma**2)
+
+
 def assign_nearest_store(
-    config: ScenarioConfig, traits: Traits, store_tier: np.ndarray, rng: np.random.Generator
+    config: ScenarioConfig,
+    traits: Traits,
+    store_tier: np.ndarray,
+    rng: np.random.Generator,
+    store_size: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each consumer's nearest store and its distance in km.
 
@@ -81,6 +113,9 @@ def assign_nearest_store(
     consumer's tier (mean ~ 1/sqrt(density), as for points scattered on a plane),
     relative to ``population.reference_stores``. Consumers in a tier with no store travel
     to the other tier's stores from much further away (``no_local_store_distance_factor``).
+    With stores of different sizes (``store_size`` given, ``stores.size_spread`` > 0) a
+    consumer's store is drawn in proportion to size: a big store is the nearest one for
+    more people (a larger catchment).
     """
     n = traits.size
     nearest = np.full(n, -1, np.int32)
@@ -100,7 +135,11 @@ def assign_nearest_store(
         density = len(candidates) / ref[tier]
         mean_km = pop.mean_store_distance_km * tier_penalty[tier] * penalty
         mean_km /= np.sqrt(density)
-        nearest[who] = rng.choice(candidates, size=len(who))
+        if store_size is not None and config.stores.size_spread > 0:
+            weight = store_size[candidates]
+            nearest[who] = rng.choice(candidates, size=len(who), p=weight / weight.sum())
+        else:
+            nearest[who] = rng.choice(candidates, size=len(who))
         distance[who] = rng.exponential(mean_km, size=len(who))
     return nearest, distance
 

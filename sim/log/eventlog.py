@@ -95,6 +95,23 @@ class EventLog:
         chunks = self._chunks[name]
         return np.concatenate(chunks) if chunks else np.empty(0, BY_NAME[name].dtype)
 
+    @property
+    def appends(self) -> int:
+        """How many times rows were appended so far: a mark for :meth:`columns_since`."""
+        return len(self._chunks["day"])
+
+    def columns_since(self, mark: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        """The named columns of the rows appended after ``mark`` (an earlier :attr:`appends`).
+
+        A reader that follows the log as it grows (a live chart) reads each row once
+        instead of the whole log at every look.
+        """
+        out = {}
+        for name in names:
+            chunks = self._chunks[name][mark:]
+            out[name] = np.concatenate(chunks) if chunks else np.empty(0, BY_NAME[name].dtype)
+        return out
+
     def to_arrow(
         self, consumer_ids: np.ndarray, newcomer_ids: np.ndarray | None = None
     ) -> pa.Table:

@@ -67,10 +67,14 @@ def _lookup(effects: pd.DataFrame) -> dict[tuple[str, str, str, str, str], pd.Se
 
 def channel_table(result: TruthResult) -> pd.DataFrame:
     """Per channel: Shapley, leave-one-out and single-channel revenue and profit, ROI, mROI."""
-    code = result.currency
-    e = _lookup(result.effects)
+    return channel_rows(result.effects, result.players, result.currency)
+
+
+def channel_rows(effects: pd.DataFrame, players: list[str], code: str) -> pd.DataFrame:
+    """:func:`channel_table` from a truth folder's effects table (no run result needed)."""
+    e = _lookup(effects)
     rows = []
-    for p in result.players:
+    for p in players:
         rec: dict[str, str] = {"channel": p}
         for measure, label in (
             ("shapley", "Shapley"),
@@ -102,12 +106,17 @@ def _s(row: Any) -> pd.Series | None:
 
 def family_table(result: TruthResult) -> pd.DataFrame:
     """All content and each family: incremental revenue, profit, customers, orders."""
-    code = result.currency
-    e = _lookup(result.effects)
+    families = [a.player for a in result.arms if a.kind == "family_off"]
+    return family_rows(result.effects, families, result.currency)
+
+
+def family_rows(effects: pd.DataFrame, families: list[str], code: str) -> pd.DataFrame:
+    """:func:`family_table` from a truth folder's effects table (no run result needed)."""
+    e = _lookup(effects)
     rows = []
     labels = {f.name: f.label for f in FAMILIES}
     for measure, player, what in [("all_content", "content", "every content channel")] + [
-        ("family", a.player, labels[a.player]) for a in result.arms if a.kind == "family_off"
+        ("family", name, labels.get(name, name)) for name in families
     ]:
         rec = {"touchpoint": player, "switched off": what}
         for metric in ("revenue", "profit"):

@@ -60,6 +60,7 @@ FIXED_PATHS = (
     "stores.count",
     "stores.tier34_share",
     "stores.regions",  # the map: which store, and so which consumer, is in which region
+    "stores.size_spread",  # store sizes shape where consumers shop: the footprint's
     "inventory.skus",
     "inventory.sku_popularity",  # the item range and its demand are the market's
     "inventory.prior_orders_per_consumer_day",  # sets opening stock only

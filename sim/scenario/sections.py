@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from sim.scenario.vocabulary import CONTENT_CHANNELS
+from sim.scenario.vocabulary import CITY_TIERS, CONTENT_CHANNELS
 
 #: The largest whole number any field accepts: far above any real use, and small enough that
 #: numpy never overflows (an int64 holds 9.2e18).
@@ -189,11 +189,58 @@ class DeliveryHours(_Frozen):
     tier34: NonNegative = Field(4.5, description="Delivery time in tier-3/4 and county markets.")
 
 
+class StoreConversion(_Frozen):
+    """Which stores get an upgrade (experience zones, an online-order area, BOPIS), and what.
+
+    Stores are chosen by city tier and then busiest first, by catchment: the market's
+    consumers whose nearest store it is, expected from the tier's share of consumers and the
+    store's size (``stores.size_spread``). Unconverted stores keep the ``stores`` settings;
+    a lever left out here is the same in converted stores. Costs per store follow the
+    stores converted. Neutral by default: no lever set, every store as configured above.
+    """
+
+    tiers: list[Literal[CITY_TIERS]] = Field(
+        default_factory=lambda: list(CITY_TIERS),
+        description="City tiers whose stores may be converted ([] converts none).",
+    )
+    busiest_share: Probability = Field(
+        1.0,
+        description="Share of those stores converted, busiest (largest catchment) first; "
+        "rounded to whole stores.",
+    )
+    experience_level: Probability | None = Field(
+        None, description="Experience level of converted stores (null: stores.experience_level)."
+    )
+    online_order_area: bool | None = Field(
+        None, description="Online-order area in converted stores (null: stores.online_order_area)."
+    )
+    bopis: bool | None = Field(
+        None, description="BOPIS pick-up at converted stores (null: stores.bopis)."
+    )
+
+    @model_validator(mode="after")
+    def _tiers_once(self) -> StoreConversion:
+        if len(set(self.tiers)) != len(self.tiers):
+            raise ValueError(f"tiers: {self.tiers}: a tier listed twice (list each once)")
+        return self
+
+    @property
+    def levers(self) -> dict[str, Any]:
+        """The levers the conversion sets (the ones not left to the stores' settings)."""
+        names = ("experience_level", "online_order_area", "bopis")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
 class Stores(_Frozen):
     """The physical network."""
 
     count: Count = Field(200, description="Number of stores.")
     tier34_share: Probability = Field(0.3, description="Share of stores in tier-3/4 markets.")
+    size_spread: Annotated[float, _NUMBER, Field(ge=0.0, le=3.0, allow_inf_nan=False)] = Field(
+        0.0,
+        description="How much stores differ in size (log-normal sigma; 0 = all alike): a "
+        "store's share of its tier's consumers grows with its size.",
+    )
     experience_level: Probability = Field(
         0.5, description="Experience zones, try-on, events: how memorable a visit is (0-1)."
     )
@@ -208,6 +255,10 @@ class Stores(_Frozen):
         False, description="Store visitors who meet a stockout can order online on the spot."
     )
     delivery_hours: DeliveryHours = Field(default_factory=DeliveryHours)
+    conversion: StoreConversion = Field(
+        default_factory=StoreConversion,
+        description="Upgrade a subset of stores (by city tier and catchment rank).",
+    )
 
 
 class Inventory(_Frozen):

@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.model import OmnichannelModel
+from sim.log.columns import LABELS
 from sim.measure.money import daily_pnl
 from sim.scenario.config import ScenarioConfig
 
 #: The funnel's stages, as read from the daily series (counts of consumers).
 FUNNEL = ("aware", "considering", "customers", "repeat_customers", "members")
+#: The log columns the P&L reads.
+PNL_COLUMNS = ("day", "event", "outcome", "account", "value")
 
 
 class LiveRun:
@@ -36,6 +39,8 @@ class LiveRun:
         self.seed = seed
         self.model = OmnichannelModel(config, rng=seed)
         self._stop = threading.Event()
+        self._pnl: pd.DataFrame | None = None  # the P&L per day of the rows read so far
+        self._pnl_mark = 0  # the log's appends read into it
 
     @property
     def days_done(self) -> int:
@@ -87,12 +92,36 @@ class LiveRun:
             considering=(daily["considering_share"] * size).round().astype(int),
             orders=daily["orders_online"] + daily["orders_store"],
         )
-        pnl = daily_pnl(self.model.events_table().to_pandas(), self.days_done)
+        pnl = self.daily_pnl()
         daily["profit"] = pnl["profit"].to_numpy() * self.scale
         daily["cumulative_profit"] = daily["profit"].cumsum()
         for col in ("revenue_online", "revenue_store"):
             daily[f"{col}_market"] = daily[col] * self.scale
         return daily
+
+    def daily_pnl(self) -> pd.DataFrame:
+        """The P&L per day so far (the log's money), as :func:`~sim.measure.money.daily_pnl`
+        of the whole log, but reading only the rows logged since the last call.
+
+        Every P&L line is a per-day sum of rows, and a redraw comes between whole days, so
+        adding the new rows' lines to the stored ones gives exactly the whole log's lines;
+        a redraw no longer costs more the longer the run has gone.
+        """
+        log = self.model.log
+        cols = log.columns_since(self._pnl_mark, PNL_COLUMNS)
+        self._pnl_mark = log.appends
+        labelled = {
+            name: pd.Categorical.from_codes(cols[name], LABELS[name])
+            for name in ("event", "outcome", "account")
+        }
+        rows = pd.DataFrame({"day": cols["day"], "value": cols["value"], **labelled})
+        new = daily_pnl(rows, self.horizon)
+        if self._pnl is None:
+            self._pnl = new
+        else:
+            lines = [c for c in new.columns if c != "day"]
+            self._pnl[lines] = self._pnl[lines] + new[lines]
+        return self._pnl.iloc[: self.days_done].reset_index(drop=True)
 
     def funnel(self, series: pd.DataFrame | None = None) -> dict[str, int]:
         """Consumers at each stage of the funnel, as of the last day simulated.

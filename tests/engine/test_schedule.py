@@ -61,6 +61,11 @@ SPECIAL: dict[str, Any] = {
     f"{RIVAL}.media_pressure": 1e7,
     "prices.stockpile_days": 0.0,
     "competition.by_segment": {"gen_z": 10.0},
+    # A store conversion's levers are null (the stores' own settings) until set.
+    "stores.conversion.tiers": ["tier34"],
+    "stores.conversion.experience_level": 1.0,
+    "stores.conversion.online_order_area": True,
+    "stores.conversion.bopis": False,
     **{
         f"content.channels.{name}.audience.segments": {"gen_z": 5.0, "families": 0.0}
         for name in CONTENT_CHANNELS
@@ -80,9 +85,15 @@ SPECIAL: dict[str, Any] = {
 #: Levers that act only together with another setting, given to both runs.
 CONTEXT: dict[str, dict[str, Any]] = {
     "stores.bopis": {"behaviour.bopis_pickup_share": 0.5},
+    "stores.conversion.bopis": {"behaviour.bopis_pickup_share": 0.5},
+    # Which stores are converted matters only when the conversion sets a lever.
+    "stores.conversion.tiers": {"stores.conversion.experience_level": 1.0},
+    "stores.conversion.busiest_share": {"stores.conversion.experience_level": 1.0},
     "content.personalization_lift": {"content.personalization": True},
     "behaviour.coupon_conflict_abandonment": {"coupons.redeemable_in": "online"},
     "behaviour.inconsistency_lapse": {"consistency.price_consistent": False},
+    # A store-only retailer's prospects go to the store instead of the app.
+    "behaviour.store_substitution": {"online.enabled": False},
     "inventory.pooled_fill_rate": {"inventory.mode": "pooled"},
     "prices.inconsistent_store_premium": {"consistency.price_consistent": False},
     "prices.gap_distrust": {

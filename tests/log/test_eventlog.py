@@ -96,6 +96,17 @@ def test_eventlog_maps_rows_to_unique_ids():
     assert table.event.astype(str).tolist() == ["wom_received", "wom_received", "share"]
 
 
+def test_columns_since_a_mark_are_the_rows_appended_after_it():
+    log = EventLog()
+    log.add(3, Event.wom_received, np.array([0, 2]))
+    mark = log.appends
+    log.add(4, Event.share, np.array([1]))
+    log.add(5, Event.share, np.array([2, 0]))
+    later = log.columns_since(mark, ("day", "consumer"))
+    assert later["day"].tolist() == [4, 5, 5] and later["consumer"].tolist() == [1, 2, 0]
+    assert len(log.columns_since(log.appends, ("day",))["day"]) == 0
+
+
 def test_eventlog_rejects_unknown_columns():
     """A misspelt column is an error, not silently dropped."""
     with pytest.raises(ValueError, match="unknown event columns"):

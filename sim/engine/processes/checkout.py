@@ -179,7 +179,7 @@ def _take_stock(
     served_from = np.where(buys, location, NONE)
     partner = np.where(a.in_store, inv.warehouse, ctx.nearest_store[a.who])
     retry = ~shelf & keep & (partner >= 0)
-    retry &= a.uniform("pooled_fill") < fill_rate(ctx, a.in_store)
+    retry &= a.uniform("pooled_fill") < fill_rate(ctx, a.in_store, location)
     if retry.any():
         idx = np.flatnonzero(retry)
         p, k = partner[idx], sku[idx]
@@ -212,18 +212,29 @@ def _market_day(ctx: DayContext, draws: Draws, observed: bool = False) -> Market
     return market
 
 
-def fill_rates(ctx: DayContext) -> tuple[float, float]:
+def fill_rates(ctx: DayContext) -> tuple[float | np.ndarray, float]:
     """Chances a stockout is filled elsewhere: (a store's, from the warehouse; online, from
     the buyer's store). Pooled stock fills both ways; an online-order area fills a store's
-    stockouts from the warehouse whatever the stock mode."""
+    stockouts from the warehouse whatever the stock mode. When only converted stores have
+    the order area, the store's chance is one per store (a column, for the market's shelves).
+    """
     cfg = ctx.config
     pooled = cfg.inventory.pooled_fill_rate if cfg.inventory.mode == "pooled" else 0.0
+    fit = ctx.policy.stores
+    if fit is not None:
+        return np.where(fit.order_area, 1.0, pooled)[:, None], pooled
     return (1.0 if cfg.stores.online_order_area else pooled), pooled
 
 
-def fill_rate(ctx: DayContext, in_store: np.ndarray) -> np.ndarray:
-    """Chance a local stockout is filled elsewhere: pooling, or ordering online in store."""
+def fill_rate(ctx: DayContext, in_store: np.ndarray, location: np.ndarray) -> np.ndarray:
+    """Chance a local stockout is filled elsewhere: pooling, or ordering online in store.
+
+    ``location``: each attempt's location (its store when in store, the warehouse online).
+    """
     store_rate, online_rate = fill_rates(ctx)
+    if isinstance(store_rate, np.ndarray):
+        by_location = np.append(store_rate[:, 0], online_rate)
+        return by_location[location]
     return np.where(in_store, store_rate, online_rate)
 
 

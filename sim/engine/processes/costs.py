@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.context import DayContext
+from sim.engine.store_fit import StoreFit
 from sim.log.columns import ACCOUNTS
 from sim.log.eventlog import Channel, Event
 from sim.scenario.config import ScenarioConfig
@@ -34,6 +35,38 @@ def lever_intensity(config: ScenarioConfig) -> dict[str, float]:
     }
 
 
+def store_levels(config: ScenarioConfig, fit: StoreFit) -> dict[str, np.ndarray]:
+    """Each store's level of the levers fitted store by store, under a store conversion."""
+    return {
+        "online_order_area": fit.order_area.astype(np.float64),
+        "experience_zones": fit.experience,
+        "bopis": (fit.bopis & config.online.enabled).astype(np.float64),
+    }
+
+
+def _store_lever_costs(
+    ctx: DayContext, lever: str, price: LeverCost, levels: np.ndarray, setup_share: float
+) -> list[tuple[str, float, int]]:
+    """One lever's costs when stores differ: per store, at each store's level.
+
+    The one-off cost per store is paid for what a store gains over the level already set
+    up there (a store converted later pays on the day it is converted); the central part
+    (``setup``, ``per_day``) is paid at the highest level in use, as if every store had it.
+    """
+    top = float(levels.max(initial=0.0))
+    if top <= 0:
+        return []
+    done = ctx.installed_stores.get(lever, np.zeros(len(levels)))
+    setup = price.setup_per_store * float(np.maximum(levels - done, 0.0).sum())
+    if lever not in ctx.installed:
+        ctx.installed.add(lever)
+        setup += price.setup * top
+    ctx.installed_stores[lever] = np.maximum(done, levels)
+    lines = [(f"setup:{lever}", setup * setup_share / ctx.scale, -1)] if setup > 0 else []
+    running = price.per_day * top + price.per_store_day * float(levels.sum())
+    return lines + [(f"running:{lever}", running / ctx.scale, -1)]
+
+
 def book_costs(ctx: DayContext, day: int) -> None:
     """Write one ``cost`` row per account with money spent today."""
     cfg, t, today = ctx.config, ctx.tally, ctx.today
@@ -51,12 +84,18 @@ def book_costs(ctx: DayContext, day: int) -> None:
     media = sum(today.media_spend.values())
     lines.append(("content_production", costs.content_production_share * media, -1))
     setup_share = SAAS_SETUP_SHARE if costs.saas else 1.0
+    fit = ctx.policy.stores
+    per_store = {} if fit is None else store_levels(cfg, fit)
     for lever, level in lever_intensity(cfg).items():
+        price: LeverCost = getattr(costs.levers, lever)
+        if lever in per_store:
+            lines += _store_lever_costs(ctx, lever, price, per_store[lever], setup_share)
+            continue
         if level <= 0:
             continue
-        price: LeverCost = getattr(costs.levers, lever)
         if lever not in ctx.installed:
             ctx.installed.add(lever)
+            ctx.installed_stores[lever] = np.full(stores, level)
             setup = (price.setup + price.setup_per_store * stores) * setup_share * level
             lines.append((f"setup:{lever}", setup / scale, -1))
         running = (price.per_day + price.per_store_day * stores) * level / scale

@@ -37,8 +37,8 @@ def store_visits(ctx: DayContext, day: int) -> None:
     ctx.log.add(day, Event.store_visit, visitors, store=ctx.nearest_store[visitors])
     ctx.tally.store_visits += len(visitors)
     s.used_store[visitors] = True
-    weight = b.store_visit_weight + b.store_visit_experience_weight * (
-        ctx.config.stores.experience_level
+    weight = b.store_visit_weight + b.store_visit_experience_weight * policy.experience(
+        ctx.config, ctx.nearest_store[visitors]
     )
     touch(ctx, visitors, weight, draws, "visit")
     prospects = visitors[s.considering[visitors] & (s.purchases[visitors] == 0)]

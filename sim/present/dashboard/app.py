@@ -94,7 +94,7 @@ def reset_levers() -> None:
 # ---- the run ---------------------------------------------------------------------------
 @solara.lab.task(prefer_threaded=True)
 def run_live() -> None:
-    from sim.study.live import LiveRun
+    from sim.study.live import FUNNEL, LiveRun
 
     try:
         config, _ = strategy()
@@ -106,19 +106,20 @@ def run_live() -> None:
     _live["run"] = live
     journey_rows.set(None)
     live_state.set({"day": 0, "horizon": live.horizon, "running": True})
+    # Built once per run; each redraw updates them in place and sends the pictures.
+    daily = charts.DailyChart(live.horizon, config.population.currency)
+    funnel = charts.FunnelChart(list(FUNNEL), config.population.size)
     while not live.done:
         if live.advance(max(1, every.value)) == 0:
             break  # stopped
-        series = live.series()
+        series = live.series()  # reads only the events logged since the last redraw
         live_state.set(
             {
                 "day": live.days_done,
                 "horizon": live.horizon,
                 "running": not live.done,
-                "series": series,
-                "funnel": live.funnel(series),
-                "population": config.population.size,
-                "currency": config.population.currency,
+                "daily_png": charts.png(daily.update(series)),
+                "funnel_png": charts.png(funnel.update(live.funnel(series))),
                 "drawn": time.monotonic(),
             }
         )
@@ -246,21 +247,13 @@ def RunTab() -> None:
         + (" (running)" if state.get("running") else ""),
         classes=["omo-status"],
     )
-    if "series" not in state:
+    if "daily_png" not in state:
         return
     with solara.Div(classes=["omo-daily"]):
-        solara.FigureMatplotlib(
-            charts.daily_figure(state["series"], state["horizon"], state["currency"]),
-            dependencies=[state["drawn"]],
-            format="png",
-        )
+        solara.Image(state["daily_png"])
     with solara.Row():
         with solara.Div(classes=["omo-funnel"]):
-            solara.FigureMatplotlib(
-                charts.funnel_figure(state["funnel"], state["population"]),
-                dependencies=[state["drawn"]],
-                format="png",
-            )
+            solara.Image(state["funnel_png"])
         with solara.Column():
             solara.Markdown("**One consumer's journey** (stop or finish, then pick a consumer)")
             solara.InputInt("Consumer id", value=journey_id)
@@ -333,10 +326,16 @@ def _safe_overrides() -> dict[str, Any]:
 
 @solara.component
 def ResultsTab() -> None:
-    solara.InputText("Result folder (omo compare, sweep or optimize output)", value=results_path)
-    solara.InputText("KPI for curves", value=results_kpi)
+    solara.InputText(
+        "Result folder (omo compare, sweep, optimize or truth output)",
+        value=results_path,
+        classes=["omo-results-path"],
+    )
+    solara.InputText(
+        "KPI for curves (truth: revenue or profit)", value=results_kpi, classes=["omo-results-kpi"]
+    )
     if not results_path.value:
-        solara.Info("Give the folder of a finished experiment, sweep or optimisation.")
+        solara.Info("Give the folder of a finished experiment, sweep, optimisation or truth run.")
         return
     try:
         opened = explore.open_result(results_path.value, results_kpi.value)
@@ -344,13 +343,18 @@ def ResultsTab() -> None:
         text = "; ".join(exc.problems) if isinstance(exc, ConfigError) else str(exc)
         solara.Error(text)
         return
-    solara.Markdown(opened.markdown)
-    for title, fig in opened.figures:
-        solara.Markdown(f"**{title}**")
-        solara.FigureMatplotlib(fig, dependencies=[results_path.value, results_kpi.value, title])
-    for title, table in opened.tables:
-        solara.Markdown(f"**{title}**")
-        solara.DataFrame(table, items_per_page=10)
+    with solara.Div(classes=["omo-results", f"omo-results-{opened.kind}"]):
+        solara.Markdown(opened.markdown)
+        for title, fig in opened.figures:
+            solara.Markdown(f"**{title}**")
+            with solara.Div(classes=["omo-result-figure"]):
+                solara.FigureMatplotlib(
+                    fig, dependencies=[results_path.value, results_kpi.value, title]
+                )
+        for title, table in opened.tables:
+            solara.Markdown(f"**{title}**")
+            with solara.Div(classes=["omo-result-table"]):
+                solara.DataFrame(table, items_per_page=10)
 
 
 @solara.component

@@ -1,8 +1,9 @@
 """Open a finished result folder and lay out what it holds: tables, figures, a summary.
 
-Three kinds are recognised by their files: an ``omo compare`` results folder
-(``summary.parquet``), an ``omo sweep`` store (``design.parquet``) and an ``omo optimize``
-folder (``summary.json`` with ``trials.parquet``). Reading goes through the same functions
+Four kinds are recognised by their files: an ``omo compare`` results folder
+(``summary.parquet``), an ``omo sweep`` store (``design.parquet``), an ``omo optimize``
+folder (``summary.json`` with ``trials.parquet``) and an ``omo truth`` folder
+(``effects.parquet`` with a truth ``manifest.json``). Reading goes through the same functions
 the command line uses, so the dashboard shows what ``omo results`` and the reports show.
 """
 
@@ -30,13 +31,15 @@ class Opened:
 
 
 def kind_of(folder: Path) -> str:
-    """``experiment``, ``sweep`` or ``optimize``.
+    """``experiment``, ``sweep``, ``optimize`` or ``truth``.
 
     Raises:
         ConfigError: the folder is none of them.
     """
     if not folder.is_dir():
         raise ConfigError([f"{folder}: no such folder"])
+    if (folder / "effects.parquet").exists() and (folder / "manifest.json").exists():
+        return "truth"
     if (folder / "summary.json").exists() and (folder / "trials.parquet").exists():
         return "optimize"
     if (folder / "design.parquet").exists():
@@ -46,7 +49,7 @@ def kind_of(folder: Path) -> str:
     raise ConfigError(
         [
             f"{folder}: not an omo result folder (expected the output of omo compare, "
-            "omo sweep or omo optimize)"
+            "omo sweep, omo optimize or omo truth)"
         ]
     )
 
@@ -55,7 +58,13 @@ def open_result(folder: str | Path, kpi: str | None = None) -> Opened:
     """Read a result folder for display; ``kpi`` picks the KPI of a sweep's curves."""
     folder = Path(folder)
     kind = kind_of(folder)
-    return {"optimize": _optimize, "sweep": _sweep, "experiment": _experiment}[kind](folder, kpi)
+    readers = {
+        "optimize": _optimize,
+        "sweep": _sweep,
+        "experiment": _experiment,
+        "truth": _truth,
+    }
+    return readers[kind](folder, kpi)
 
 
 def _experiment(folder: Path, kpi: str | None) -> Opened:
@@ -135,3 +144,52 @@ def _optimize(folder: Path, kpi: str | None) -> Opened:
         ax.legend(fontsize=8)
         figures.append(("plans tried", fig))
     return Opened("optimize", summary["name"], text, [("plans tried", trials)], figures)
+
+
+#: The money metrics a truth folder measures each effect in (``kpi`` picks one).
+TRUTH_METRICS = ("revenue", "profit")
+
+
+def _truth(folder: Path, kpi: str | None) -> Opened:
+    """Ground truth: each channel's Shapley, leave-one-out and alone effect with intervals,
+    marginal returns, touchpoint families, and the Shapley split week by week."""
+    from sim.present.numbers import money
+    from sim.present.plots.truth import channel_effects, weekly_shapley
+    from sim.present.truth import channel_rows, family_rows, load_truth
+
+    effects, meta = load_truth(folder)
+    metric = kpi if kpi in TRUTH_METRICS else "revenue"
+    code = meta.get("currency", "")
+    players = list(
+        meta.get("players") or dict.fromkeys(effects.loc[effects.measure == "shapley", "player"])
+    )
+    families = list(dict.fromkeys(effects.loc[effects.measure == "family", "player"]))
+    seeds = meta.get("seeds", [])
+    total = effects[
+        (effects.measure == "all_content") & (effects.scope == "total") & (effects.metric == metric)
+    ]
+    text = (
+        f"Ground truth **{meta.get('scenario', folder.name)}**: what each content channel and "
+        f"touchpoint family causes, from runs with it switched off on the same {len(seeds)} "
+        f"seeds (stopped by {meta.get('stopped_by', '?')}); market {code}, 95% intervals."
+    )
+    if not total.empty:
+        row = total.iloc[0]
+        text += (
+            f" All content together caused {money(row['mean'], code, signed=True)} of {metric} "
+            f"(95% CI {money(row['ci_low'], code)} to {money(row['ci_high'], code)})."
+        )
+    if (folder / "report.html").exists():
+        text += f" Full report: `{folder / 'report.html'}`."
+    tables = [
+        (
+            "channels: Shapley, leave-one-out, alone; marginal return",
+            channel_rows(effects, players, code),
+        ),
+        ("touchpoint families (switched off)", family_rows(effects, families, code)),
+    ]
+    figures = [
+        (f"incremental {metric} by channel", channel_effects(effects, metric, currency=code)),
+        (f"Shapley {metric} week by week", weekly_shapley(effects, metric, currency=code)),
+    ]
+    return Opened("truth", meta.get("scenario", folder.name), text, tables, figures)

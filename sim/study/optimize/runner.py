@@ -21,6 +21,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.store_fit import converted_count
+from sim.scenario.config import with_overrides
 from sim.study.backends import Evaluator
 from sim.study.optimize.confirm import confirm
 from sim.study.optimize.search import best_trials, dumps, search, trials_frame
@@ -49,14 +51,18 @@ def _plan_of(opt: Optimization, trial: Any) -> dict[str, Any]:
 
 def _describe(opt: Optimization, trial: Any) -> dict[str, Any]:
     plan = _plan_of(opt, trial)
-    return {
+    out = {
         "trial": trial.number,
         "values": list(trial.values),
-        "levers": {p.path: plan[p.path] for p in opt.parameters},
+        "levers": opt.levers(plan),
         "budget_shares": opt.shares(plan) if opt.channels else {},
         "overrides": opt.overrides(plan),
         "current_plan": bool(trial.user_attrs.get("current_plan")),
     }
+    if any(p.path.startswith("stores.conversion.") for p in opt.parameters):
+        config = with_overrides(opt.base, out["overrides"])
+        out["stores_converted"] = converted_count(config)
+    return out
 
 
 def optimize(
@@ -131,8 +137,6 @@ def write(opt: Optimization, result: OptimizeResult) -> list[Path]:
     """Write trials, best scenario, summary and report into ``result.out``."""
     import yaml
 
-    from sim.scenario.config import with_overrides
-
     out = result.out
     written = []
     trials = result.trials.copy()
@@ -186,6 +190,11 @@ def report(opt: Optimization, result: OptimizeResult) -> str:
     lines += [f"## Best plan (trial {b['trial']})", ""]
     for path, value in b["levers"].items():
         lines.append(f"- `{path}`: {_value(value)}")
+    if "stores_converted" in b:
+        lines.append(
+            f"- stores converted: {b['stores_converted']} of {opt.base.stores.count} "
+            "(busiest first)"
+        )
     for c, s in b["budget_shares"].items():
         lines.append(
             f"- `{c}`: {s:.0%} of the content budget ({s * opt.budget_total:,.0f} {cur}/day)"

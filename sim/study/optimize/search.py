@@ -25,7 +25,13 @@ import pandas as pd
 from sim.scenario.config import ConfigError, change_from_day_0
 from sim.study.backends import Evaluator
 from sim.study.calibration_study import fingerprint, study_lock
-from sim.study.optimize.spec import SHARE, ObjectiveSpec, Optimization, known_kpis
+from sim.study.optimize.spec import (
+    SHARE,
+    ObjectiveSpec,
+    Optimization,
+    SubsetParameter,
+    known_kpis,
+)
 from sim.study.sweep import design as dsg
 
 STUDY_NAME = "optimize"
@@ -102,7 +108,10 @@ def suggest(trial: Any, opt: Optimization) -> dict[str, Any]:
     """A plan from Optuna's trial: the levers, and raw weights of the budget split."""
     plan: dict[str, Any] = {}
     for p in opt.parameters:
-        if isinstance(p, dsg.CategoricalParameter):
+        if isinstance(p, SubsetParameter):
+            for item in p.items:
+                plan[p.key(item)] = trial.suggest_categorical(p.key(item), [False, True])
+        elif isinstance(p, dsg.CategoricalParameter):
             plan[p.path] = trial.suggest_categorical(p.path, list(p.levels))
         elif isinstance(p, dsg.IntegerParameter):
             plan[p.path] = trial.suggest_int(p.path, int(p.lower), int(p.upper))

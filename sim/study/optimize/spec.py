@@ -15,6 +15,7 @@ Example::
     budget: {channels: [short_video, livestream, kol, ugc]}   # total: the base's
     parameters:
       coupons.value: {lower: 0, upper: 40}
+      stores.conversion.tiers: {subset: [tier12, tier34]}      # any subset of the groups
     objective: {kpi: profit}                                   # maximise, the default
     constraints:
       stockout_rate: {max: 0.12}
@@ -57,6 +58,56 @@ SHARE = "share."
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LeverSpec(ParameterSpec):
+    """A lever to choose: bounds or levels as in sweeps, or ``subset``: which of a list.
+
+    ``{subset: [tier12, tier34]}`` lets the search pick any subset of the listed values
+    (the empty one too), each member switched on or off on its own: which city tiers'
+    stores to convert, say. The lever receives the chosen members as a list, in the
+    listed order.
+    """
+
+    subset: list[Any] | None = Field(
+        None, description="Values any subset of which the lever may take (a list lever)."
+    )
+
+    @model_validator(mode="after")
+    def _bounds_or_levels(self) -> LeverSpec:
+        if self.subset is None:
+            try:
+                ParameterSpec.model_validate(self.model_dump(exclude={"subset"}))
+            except ValidationError as exc:
+                raise ValueError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+            return self
+        if self.levels is not None or self.lower is not None or self.upper is not None:
+            raise ValueError("give subset alone, not with levels or lower/upper")
+        if not self.subset:
+            raise ValueError("subset is empty: list at least one value")
+        if len({json.dumps(v, sort_keys=True) for v in self.subset}) != len(self.subset):
+            raise ValueError(f"subset {self.subset}: repeated values")
+        return self
+
+
+@dataclass(frozen=True)
+class SubsetParameter:
+    """A list lever taking any subset of ``items`` (each member on or off)."""
+
+    path: str
+    items: tuple[Any, ...]
+
+    def key(self, item: Any) -> str:
+        """The study's name of one member's on/off switch."""
+        return f"{self.path}[{item}]"
+
+    def value(self, plan: dict[str, Any]) -> list[Any]:
+        """The chosen members, in the listed order."""
+        return [item for item in self.items if plan[self.key(item)]]
+
+
+#: A lever of the search: the sweep's kinds, or a subset.
+Lever = dsg.Parameter | SubsetParameter
 
 
 class BudgetSpec(_Frozen):
@@ -124,8 +175,9 @@ class OptimizeSpec(_Frozen):
     base: str = Field(description="Scenario YAML, relative to this file.")
     set: dict[str, Any] = Field(default_factory=dict, description="Fixed overrides of the base.")
     budget: BudgetSpec | None = Field(None, description="Content budget split to choose.")
-    parameters: dict[str, ParameterSpec] = Field(
-        default_factory=dict, description="Levers to choose: bounds or levels, as in sweeps."
+    parameters: dict[str, LeverSpec] = Field(
+        default_factory=dict,
+        description="Levers to choose: bounds or levels, as in sweeps, or a subset of a list.",
     )
     objective: ObjectiveSpec | None = Field(None, description="One objective (default: profit).")
     objectives: list[ObjectiveSpec] | None = Field(
@@ -172,7 +224,7 @@ class Optimization:
     spec: OptimizeSpec
     source: Path
     base: ScenarioConfig
-    parameters: list[dsg.Parameter]
+    parameters: list[Lever]
     channels: list[str]
     budget_total: float
     smoke: bool = False
@@ -209,7 +261,10 @@ class Optimization:
         plan: dict[str, Any] = {}
         for p in self.parameters:
             value = _get(data, p.path)
-            if isinstance(p, dsg.CategoricalParameter):
+            if isinstance(p, SubsetParameter):
+                have = value if isinstance(value, list) else []
+                plan.update({p.key(item): item in have for item in p.items})
+            elif isinstance(p, dsg.CategoricalParameter):
                 plan[p.path] = value if value in p.levels else p.levels[0]
             else:
                 plan[p.path] = min(max(value, p.lower), p.upper)
@@ -217,9 +272,16 @@ class Optimization:
             plan[SHARE + c] = s
         return plan
 
+    def levers(self, plan: dict[str, Any]) -> dict[str, Any]:
+        """Each lever's value in a plan (a subset lever's chosen members as a list)."""
+        return {
+            p.path: p.value(plan) if isinstance(p, SubsetParameter) else plan[p.path]
+            for p in self.parameters
+        }
+
     def overrides(self, plan: dict[str, Any]) -> dict[str, Any]:
         """Scenario overrides of a plan: lever values, and the budget split into budgets."""
-        out = {p.path: plan[p.path] for p in self.parameters}
+        out = self.levers(plan)
         if self.channels:
             for c, share in self.shares(plan).items():
                 out[f"content.channels.{c}.daily_budget"] = share * self.budget_total
@@ -249,6 +311,24 @@ def _get(data: Any, path: str) -> Any:
     for key in path.split("."):
         data = data[int(key)] if isinstance(data, list) else data[key]
     return data
+
+
+def _check_subset(base: ScenarioConfig, p: SubsetParameter) -> list[str]:
+    """The lever must take a list: the empty one, each member alone and all of them."""
+    probes = [[], list(p.items)] + [[item] for item in p.items]
+    problems: list[str] = []
+    for value in probes:
+        try:
+            with_overrides(base, {p.path: value})
+        except ConfigError as exc:
+            for line in exc.problems:
+                detail = line.removeprefix(f"{p.path}: ")
+                if not detail.startswith(("value ", "no such")):
+                    detail = f"value {value!r}: {detail}"
+                problems.append(f"parameters.{p.path}: subset {detail}")
+            if any("no such" in line for line in exc.problems):
+                break
+    return list(dict.fromkeys(problems))
 
 
 def known_kpis() -> dict[str, str]:
@@ -329,16 +409,23 @@ def from_spec(spec: OptimizeSpec, source: str | Path, *, smoke: bool = False) ->
             base = with_overrides(base, fixed)
         except ConfigError as exc:
             problems.extend(f"{'set/smoke' if smoke else 'set'}.{p}" for p in exc.problems)
-    parameters = []
+    parameters: list[Lever] = []
     for path, p in spec.parameters.items():
+        if p.subset is not None:
+            parameters.append(SubsetParameter(path, tuple(p.subset)))
+            continue
+        plain = ParameterSpec.model_validate(p.model_dump(exclude={"subset"}))
         try:
-            parameters.append(_to_parameter(path, resolve_parameter(base, path, p)))
+            parameters.append(_to_parameter(path, resolve_parameter(base, path, plain)))
         except ConfigError as exc:
             problems.extend(exc.problems)
     for p in parameters:
         if p.path in fixed:
             problems.append(f"parameters.{p.path}: also fixed in set/smoke; choose it or fix it")
-        problems.extend(_check_parameter(base, p))
+        if isinstance(p, SubsetParameter):
+            problems.extend(_check_subset(base, p))
+        else:
+            problems.extend(_check_parameter(base, p))
     more, total, channels = _check_budget(spec, base)
     problems += more + _check_goals(spec)
     overlap = set(range(spec.root_seed, spec.root_seed + spec.seeds)) & set(

@@ -1,8 +1,9 @@
 """A dozen consumers built by hand, for testing one process without a model.
 
 Consumer i: city tier ``i % 2``; consumers 0-9 live near store 0 or 1 (``i % 2``), 10 and
-11 have no store. Friends form a ring (i knows i-1 and i+1). Everyone starts unaware,
-with mid-range propensities, so a test sets exactly the state its behaviour needs.
+11 have no store; store ``j`` is in tier ``j % 2`` (store 0 tier-1/2, store 1 tier-3/4).
+Friends form a ring (i knows i-1 and i+1). Everyone starts unaware, with mid-range
+propensities, so a test sets exactly the state its behaviour needs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from sim.engine.context import DayContext
 from sim.engine.network import SocialGraph
-from sim.engine.population import Traits
+from sim.engine.population import StoreSites, Traits
 from sim.engine.streams import Streams
 from sim.scenario.config import from_dict
 
@@ -54,8 +55,9 @@ def make_ctx(scenario: dict[str, Any] | None = None, seed: int = 0, **traits: An
     config = from_dict(data)
     nearest = np.where(np.arange(N) < 10, np.arange(N) % 2, -1).astype(np.int32)
     distance = np.where(nearest >= 0, 1.0, np.inf).astype(np.float32)
+    sites = StoreSites.alike(np.arange(config.stores.count) % 2)  # store i in tier i % 2
     ctx = DayContext.create(
-        config, hand_traits(**traits), nearest, distance, ring(N), Streams(seed)
+        config, hand_traits(**traits), nearest, distance, ring(N), Streams(seed), sites
     )
     ctx.start_day()
     return ctx

@@ -118,3 +118,14 @@ def test_redemption_row_says_whether_the_coupon_made_the_purchase():
     }
     other = ctx.log.column("without_coupon")[~redeem]
     assert (other == -1).all()
+
+
+def test_an_order_area_in_converted_stores_fills_their_stockouts_only():
+    """Store 0 converted with an order area: its stockouts go to the warehouse; store 1's
+    and online ones keep the stock mode's chance (separate stock: none)."""
+    from sim.engine.processes.checkout import fill_rate
+
+    ctx = make_ctx({"stores": {"conversion": {"tiers": ["tier12"], "online_order_area": True}}})
+    in_store = np.array([True, True, False])
+    location = np.array([0, 1, ctx.inventory.warehouse])
+    assert fill_rate(ctx, in_store, location).tolist() == [1.0, 0.0, 0.0]

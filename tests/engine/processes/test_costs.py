@@ -49,3 +49,32 @@ def test_a_store_only_retailer_pays_nothing_for_an_online_channel():
     ctx = make_ctx({"online": {"enabled": False}})
     costs.book_costs(ctx, 0)
     assert not any("online_channel" in a for a in _booked(ctx))
+
+
+def _converted(tiers: list[str]):
+    return {"stores": {"conversion": {"tiers": tiers, "online_order_area": True}}}
+
+
+def test_a_conversion_pays_per_converted_store():
+    """One of the two stores converted: half of converting both (setup and running)."""
+    one, both = make_ctx(_converted(["tier12"])), make_ctx(_converted(["tier12", "tier34"]))
+    costs.book_costs(one, 0)
+    costs.book_costs(both, 0)
+    for account in ("setup:online_order_area", "running:online_order_area"):
+        assert np.isclose(_booked(one)[account], _booked(both)[account] / 2)
+
+
+def test_a_store_converted_later_pays_its_own_setup_on_the_day():
+    from sim.scenario.config import with_overrides
+
+    ctx = make_ctx(_converted(["tier12"]))
+    costs.book_costs(ctx, 0)
+    first = _booked(ctx)["setup:online_order_area"]
+    ctx.config = with_overrides(ctx.config, {"stores.conversion.tiers": ["tier12", "tier34"]})
+    ctx.change_policy(ctx.config)
+    ctx.log = type(ctx.log)()
+    costs.book_costs(ctx, 1)
+    assert np.isclose(_booked(ctx)["setup:online_order_area"], first)  # store 1 only
+    ctx.log = type(ctx.log)()
+    costs.book_costs(ctx, 2)
+    assert "setup:online_order_area" not in _booked(ctx)

@@ -29,3 +29,16 @@ def test_no_pickups_without_bopis():
     _buy_online(ctx)
     pickup.plan_pickups(ctx, 4)
     assert (ctx.state.planned_visit_day == -1).all()
+
+
+def test_only_customers_of_converted_stores_pick_up_when_a_conversion_brings_bopis():
+    """Store 0 (tier-1/2) converted with BOPIS; store 1 keeps stores.bopis: false."""
+    ctx = make_ctx(
+        {
+            "stores": {"bopis": False, "conversion": {"tiers": ["tier12"], "bopis": True}},
+            "behaviour": {"bopis_pickup_share": 1.0},
+        }
+    )
+    _buy_online(ctx)
+    pickup.plan_pickups(ctx, 4)
+    assert ctx.state.planned_visit_day[[0, 1, 10]].tolist() == [5, -1, -1]

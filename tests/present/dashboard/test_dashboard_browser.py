@@ -100,13 +100,21 @@ def test_a_lever_moves_a_run_draws_and_a_comparison_is_paired(page, tmp_path_fac
         "() => document.querySelector('.omo-lever-stores_count').innerText.includes('250')"
     )
 
+    # Every picture the daily chart shows, recorded as it arrives: a small run may redraw
+    # twice before the test could read the first one.
+    page.evaluate(
+        """() => {
+            window.omoPictures = new Set();
+            const seen = () => document.querySelectorAll('.omo-daily img')
+                .forEach(img => img.getAttribute('src') && window.omoPictures.add(img.src));
+            new MutationObserver(seen).observe(document.body,
+                {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+        }"""
+    )
     page.locator(".omo-run").click()
     page.wait_for_selector(".omo-daily img", timeout=120_000)
-    first = page.locator(".omo-daily img").get_attribute("src")
     page.wait_for_selector(f"text=simulated day {DAYS} of {DAYS}", timeout=180_000)
-    page.wait_for_function(
-        "src => document.querySelector('.omo-daily img').getAttribute('src') !== src", arg=first
-    )  # redrawn after the first slice of days
+    page.wait_for_function("() => window.omoPictures.size >= 2")  # redrawn after day 30
     assert page.locator(".omo-funnel img").count() == 1
     page.wait_for_selector("button.omo-journey:not(.v-btn--disabled)", timeout=60_000)
     page.locator(".omo-journey").click()  # the run is over: read one consumer's journey
@@ -122,3 +130,29 @@ def test_a_lever_moves_a_run_draws_and_a_comparison_is_paired(page, tmp_path_fac
     assert "profit" in text and "CNY" in text
     assert "95% interval" in page.locator("body").inner_text()
     page.screenshot(path=str(out / "dashboard_compare.png"))
+
+
+def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factory):
+    """A truth folder made here: its channel table (with intervals) and plots appear."""
+    from tests.present.dashboard.truth_folder import write_truth_folder
+
+    folder = write_truth_folder(tmp_path_factory.mktemp("results") / "truth")
+    page.get_by_role("tab", name="Results").click()
+    path = page.locator(".omo-results-path input")
+    path.wait_for(timeout=60_000)
+    path.fill(str(folder))
+    path.press("Enter")
+    page.wait_for_selector(".omo-results-truth", timeout=120_000)
+    assert "Ground truth" in page.locator(".omo-results-truth").inner_text()
+    page.wait_for_selector(".omo-result-figure img", timeout=120_000)
+    assert page.locator(".omo-result-figure img").count() == 2  # by channel, by week
+    table = page.locator(".omo-result-table").first
+    table.wait_for(timeout=60_000)
+    text = table.inner_text()
+    assert "short_video" in text and "ugc" in text and "±" in text
+
+    kpi = page.locator(".omo-results-kpi input")
+    kpi.fill("revenue")
+    kpi.press("Enter")
+    page.wait_for_selector("text=incremental revenue by channel", timeout=60_000)
+    page.screenshot(path=str(shots(tmp_path_factory) / "dashboard_truth.png"), full_page=True)

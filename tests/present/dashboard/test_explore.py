@@ -38,3 +38,28 @@ def test_other_folders_are_refused_naming_them(tmp_path):
         kind_of(tmp_path)
     with pytest.raises(ConfigError, match="no such folder"):
         kind_of(tmp_path / "missing")
+
+
+def test_a_truth_folder_shows_channels_with_intervals_marginal_returns_and_weeks(tmp_path):
+    from tests.present.dashboard.truth_folder import write_truth_folder
+
+    opened = open_result(write_truth_folder(tmp_path / "truth"))
+    assert opened.kind == "truth" and "Ground truth" in opened.markdown
+    channels = dict(opened.tables)["channels: Shapley, leave-one-out, alone; marginal return"]
+    assert list(channels["channel"]) == ["short_video", "ugc"]
+    assert "±" in channels.loc[1, "Shapley revenue"]  # an interval with every effect
+    assert channels.loc[1, "marginal revenue per spend"].startswith("0.8")
+    families = dict(opened.tables)["touchpoint families (switched off)"]
+    assert "word_of_mouth" in set(families["touchpoint"])
+    assert [title for title, _ in opened.figures] == [
+        "incremental revenue by channel",
+        "Shapley revenue week by week",
+    ]
+
+
+def test_a_truth_folder_shows_profit_when_asked(tmp_path):
+    from tests.present.dashboard.truth_folder import write_truth_folder
+
+    opened = open_result(write_truth_folder(tmp_path / "truth"), kpi="profit")
+    assert "of profit" in opened.markdown
+    assert opened.figures[0][0] == "incremental profit by channel"

@@ -190,3 +190,71 @@ def test_the_day_a_phase_starts_is_a_lever(tmp_path):
         result = optimize(opt, ev, tmp_path / "out", do_confirm=False)
     days = result.trials["schedule.0.day"]
     assert days.between(1, 30).all() and (days == 10).any()  # the current plan is tried
+
+
+def store_spec(tmp_path: Path, **changes) -> Path:
+    """A market where only one subset of stores is worth converting.
+
+    Nobody lives in tier-3/4 cities, so the tier-3/4 stores serve no one: converting them
+    to full experience stores only adds their running cost, while converting the tier-1/2
+    stores brings visits and sales worth far more than theirs. The best subset of
+    ``stores.conversion.tiers`` is therefore [tier12], the known optimum.
+    """
+    segments = {f"population.segments.{s}.tier34_share": 0.0 for s in SEGMENTS}
+    data = {
+        "name": "which_stores",
+        "base": str(BASELINE),
+        "set": {
+            "population.size": 2000,
+            "horizon_days": 60,
+            "stores.conversion.experience_level": 1.0,
+            "costs.levers.experience_zones.setup_per_store": 0.0,
+            **segments,
+        },
+        "parameters": {"stores.conversion.tiers": {"subset": ["tier12", "tier34"]}},
+        "objective": {"kpi": "profit"},
+        "trials": 8,
+        "seeds": 2,
+        "confirm": {"replications": 2, "root_seed": 500},
+    }
+    data.update(changes)
+    path = tmp_path / "stores.yaml"
+    path.write_text(json.dumps(data))
+    return path
+
+
+SEGMENTS = ("gen_z", "families", "value_seekers", "professionals")
+
+
+def test_finds_the_known_best_subset_of_stores_to_convert(tmp_path):
+    opt = load_optimization(store_spec(tmp_path))
+    with make_evaluator("local", 1) as ev:
+        result = optimize(opt, ev, tmp_path / "out", do_confirm=False)
+    assert result.best[0]["levers"] == {"stores.conversion.tiers": ["tier12"]}
+    assert result.best[0]["stores_converted"] == 140  # the baseline's tier-1/2 stores
+    tried = result.trials.loc[result.trials["state"] == "complete", "stores.conversion.tiers"]
+    assert tried.map(str).nunique() == 4  # every subset was tried, the empty one too
+
+
+def test_the_current_plan_of_a_subset_lever_is_the_base_value(tmp_path):
+    opt = load_optimization(store_spec(tmp_path))
+    plan = opt.current_plan()
+    assert opt.levers(plan) == {"stores.conversion.tiers": ["tier12", "tier34"]}
+
+
+@pytest.mark.parametrize(
+    ("lever", "message"),
+    [
+        ({"subset": []}, "subset is empty"),
+        ({"subset": ["tier12", "tier12"]}, "repeated values"),
+        ({"subset": ["tier12"], "lower": 0, "upper": 1}, "give subset alone"),
+        ({"subset": ["tier12", "tier5"]}, "subset value ['tier5']"),
+    ],
+)
+def test_bad_subset_levers_name_the_field(tmp_path, lever, message):
+    path = store_spec(tmp_path, parameters={"stores.conversion.tiers": lever})
+    with pytest.raises(ConfigError) as exc:
+        load_optimization(path)
+    assert any(message in p and "stores.conversion.tiers" in p for p in exc.value.problems), (
+        exc.value.problems
+    )
