@@ -226,6 +226,7 @@ def store_spec(tmp_path: Path, **changes) -> Path:
 SEGMENTS = ("gen_z", "families", "value_seekers", "professionals")
 
 
+@pytest.mark.slow
 def test_finds_the_known_best_subset_of_stores_to_convert(tmp_path):
     opt = load_optimization(store_spec(tmp_path))
     with make_evaluator("local", 1) as ev:
