@@ -398,5 +398,5 @@ def test_the_shipped_from_scratch_setup_loads():
     with pytest.warns(UserWarning, match="no behaviour section"):  # on purpose
         config = load_scenario(root / "calibration" / "from_defaults.yaml")
     spec = load_params(root / "calibration" / "params_cases.yaml", config, targets)
-    assert len(spec.params) == 17 and spec.weights["content_marketing_roi"] == 0
+    assert len(spec.params) == 23 and all(w > 0 for w in spec.weights.values())
     assert config.behaviour == ScenarioConfig().behaviour  # schema defaults
