@@ -23,6 +23,16 @@ SMALL_HORIZON = 150
 SMALL_SEED = 11
 #: Seeds for invariants that must hold on every run, not just one.
 INVARIANT_SEEDS = (0, 1, 2, 3)
+#: The baseline's policy as a brand launch: no past, no win-back, no turnover. The shared runs
+#: use it, because their invariants are about a log that starts when the brand does (every
+#: redeemed coupon was claimed in the log, every consumer is one of day 0's agents); the
+#: baseline's market with a past has its own tests (tests/engine/test_history.py).
+LAUNCH = {
+    "market.burn_in_days": 0,
+    "market.winback_rate": 0.0,
+    "market.winback_per_touch": 0.0,
+    "market.turnover_rate": 0.0,
+}
 
 
 def make_config(
@@ -43,9 +53,17 @@ def config_factory():
     return make_config
 
 
+def make_launch_config(
+    size: int = SMALL_SIZE, horizon: int = SMALL_HORIZON, **overrides: Any
+) -> ScenarioConfig:
+    """:func:`make_config` as a brand launch (:data:`LAUNCH`)."""
+    launch = {k.replace(".", "__"): v for k, v in LAUNCH.items()}
+    return make_config(size, horizon, **{**launch, **overrides})
+
+
 @pytest.fixture(scope="session")
 def small_config() -> ScenarioConfig:
-    return make_config()
+    return make_launch_config()
 
 
 @pytest.fixture(scope="session")
@@ -72,5 +90,5 @@ def small_run_dir(small_run, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_runs() -> dict[int, RunResult]:
     """Smaller baseline runs on several seeds, for invariants of the log."""
-    config = make_config(size=2500, horizon=120)
+    config = make_launch_config(size=2500, horizon=120)
     return {seed: simulate(config, seed) for seed in INVARIANT_SEEDS}

@@ -35,6 +35,7 @@ def result(tmp_path) -> ExperimentResult:
     path.write_text(
         f"base: {ROOT / 'configs' / 'baseline.yaml'}\n"
         "description: A synthetic check <of> escaping & plots.\n"
+        "set: {market.burn_in_days: 0}\n"  # a launch: each arm's config holds its own value
         "arms:\n  ctl: {}\n  more: {set: {coupons.value: 30}}\n  less: {set: {coupons.value: 10}}\n"
         f"kpis: {KPIS}\nbootstrap_kpis: [customers]\nreplications: 8\n"
     )

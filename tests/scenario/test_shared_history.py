@@ -9,7 +9,7 @@ POOLED = {"inventory.mode": "pooled"}
 
 
 def test_a_launch_market_arm_is_the_plain_override():
-    base = make_config()
+    base = make_config(market__burn_in_days=0)
     assert change_from_day_0(base, POOLED) == with_overrides(base, POOLED)
 
 

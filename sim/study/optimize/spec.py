@@ -47,6 +47,7 @@ from sim.study.sweep.spec import (
     ParameterSpec,
     _check_parameter,
     _to_parameter,
+    probe_problems,
     read_study_file,
     resolve_parameter,
 )
@@ -316,19 +317,7 @@ def _get(data: Any, path: str) -> Any:
 def _check_subset(base: ScenarioConfig, p: SubsetParameter) -> list[str]:
     """The lever must take a list: the empty one, each member alone and all of them."""
     probes = [[], list(p.items)] + [[item] for item in p.items]
-    problems: list[str] = []
-    for value in probes:
-        try:
-            with_overrides(base, {p.path: value})
-        except ConfigError as exc:
-            for line in exc.problems:
-                detail = line.removeprefix(f"{p.path}: ")
-                if not detail.startswith(("value ", "no such")):
-                    detail = f"value {value!r}: {detail}"
-                problems.append(f"parameters.{p.path}: subset {detail}")
-            if any("no such" in line for line in exc.problems):
-                break
-    return list(dict.fromkeys(problems))
+    return probe_problems(base, p.path, probes, "subset ")
 
 
 def known_kpis() -> dict[str, str]:

@@ -239,21 +239,31 @@ def _probe_values(p: dsg.Parameter) -> list[Any]:
     return [p.lower, p.upper]
 
 
-def _check_parameter(base: ScenarioConfig, p: dsg.Parameter) -> list[str]:
+def probe_problems(base: ScenarioConfig, path: str, values: list[Any], what: str = "") -> list[str]:
+    """What the scenario schema says about ``path`` at each of ``values``, one line each.
+
+    Study files declare a parameter's range, not its values: probing the bounds (and what lies
+    between) finds a range the schema would refuse before any run starts. Stops at an unknown
+    path (every value would say the same).
+    """
     problems: list[str] = []
-    for value in _probe_values(p):
+    for value in values:
         try:
-            with_overrides(base, {p.path: value})
+            with_overrides(base, {path: value})
         except ConfigError as exc:
             for line in exc.problems:
                 # "path: no such key" -> keep; validation lines name nested fields already
-                detail = line.removeprefix(f"{p.path}: ")
+                detail = line.removeprefix(f"{path}: ")
                 if not detail.startswith(("value ", "no such")):
                     detail = f"value {value!r}: {detail}"
-                problems.append(f"parameters.{p.path}: {detail}")
+                problems.append(f"parameters.{path}: {what}{detail}")
             if any("no such" in line for line in exc.problems):
                 break
     return list(dict.fromkeys(problems))
+
+
+def _check_parameter(base: ScenarioConfig, p: dsg.Parameter) -> list[str]:
+    return probe_problems(base, p.path, list(_probe_values(p)))
 
 
 def _check_design(spec: SweepSpec, parameters: list[dsg.Parameter]) -> list[str]:
