@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario.config import change_from_day_0
+from sim.scenario.config import change_from_day_0, from_dict
 from sim.study.run import simulate
-from tests.conftest import make_config
+from tests.conftest import make_config, make_launch_config
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +43,13 @@ def test_first_purchase_kpis_leave_out_consumers_with_a_past(seasoned):
     )
 
 
-def test_burn_in_changes_nothing_when_zero():
-    a = simulate(make_config(size=1000, horizon=20), seed=1).events
-    b = simulate(make_config(size=1000, horizon=20, market__burn_in_days=0), seed=1).events
+def test_a_market_section_of_zeros_is_no_market_section():
+    """Burn-in, win-back and turnover at 0 run exactly as a scenario without ``market:``."""
+    launch = make_launch_config(size=1000, horizon=20)
+    data = launch.to_dict()
+    data.pop("market")
+    a = simulate(from_dict(data), seed=1).events
+    b = simulate(launch, seed=1).events
     assert a.equals(b)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from sim.scenario.config import with_overrides
 from sim.study.run import simulate
-from tests.conftest import make_config
+from tests.conftest import make_config, make_launch_config
 
 RIVALS = {
     "cheap": {"price": 0.8, "media_pressure": 2e5},
@@ -45,7 +45,7 @@ def test_a_rival_deal_steals_sales_only_while_it_runs():
 
 
 def test_a_festival_lifts_app_sessions_in_its_window_only():
-    flat = make_config(size=3000, horizon=60)
+    flat = make_launch_config(size=3000, horizon=60)  # no history for the festival to touch
     peak = {"name": "fest", "date": "01-31", "days": 5, "lift": 2.0}  # days 30-34
     festive = with_overrides(flat, {"calendar": {"peaks": [peak]}})
     a, b = _events(flat), _events(festive)

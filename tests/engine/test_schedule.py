@@ -19,7 +19,7 @@ from sim.present.docs import scenario_keys
 from sim.scenario.config import FIXED_PATHS, FIXED_SECTIONS, ScenarioConfig, with_overrides
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 from sim.study.run import simulate
-from tests.conftest import make_config
+from tests.conftest import make_launch_config
 
 D = 20
 HORIZON = 45
@@ -106,6 +106,9 @@ CONTEXT: dict[str, dict[str, Any]] = {
     "inventory.cover_days": {"inventory.review_period_days": 1, "inventory.skus": 1},
     # A few dozen KOL views in 25 days at this population: too few to show a consideration change.
     "content.channels.kol.consider_weight": {"content.channels.kol.daily_budget": 500_000.0},
+    "content.channels.ugc.consider_weight": {"content.channels.ugc.daily_budget": 500_000.0},
+    # A launch has few lapsed customers by day 20: let customers lapse fast.
+    "market.winback_per_touch": {"behaviour.lapse_rate": 0.2},
     # UGC's repeat views (where a ceiling acts) are few at its small budget, and most land on
     # segments it barely moves (the baseline's audience.response): buy more of them.
     "content.channels.ugc.saturation_ceiling": {"content.channels.ugc.daily_budget": 200_000.0},
@@ -128,7 +131,9 @@ def _context(path: str) -> dict[str, Any]:
 
 def _base(path: str = "") -> ScenarioConfig:
     sets = {k.replace(".", "__"): v for k, v in _context(path).items()}
-    return make_config(size=3000, horizon=HORIZON, **sets)
+    # A launch: at this size and horizon, some channel levers barely show in a market with a
+    # past (its consumers have long worn out the calls to action).
+    return make_launch_config(size=3000, horizon=HORIZON, **sets)
 
 
 def _paths(base: ScenarioConfig) -> list[tuple[str, bool]]:
