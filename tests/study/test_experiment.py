@@ -11,6 +11,7 @@ import pytest
 from sim.scenario.config import ConfigError, load_scenario, read_yaml
 from sim.study.experiment import known_kpis, load_experiment, run_experiment
 from sim.study.stats import summarize
+from tests.conftest import LAUNCH
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "configs" / "baseline.yaml"
@@ -32,7 +33,7 @@ def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
 
 GOOD = """
 base: BASE
-set: {population.size: 1500, horizon_days: 60}
+set: {population.size: 1500, horizon_days: 60, market.burn_in_days: 0}
 arms:
   a: {set: {coupons.redeemable_in: everywhere}}
   b: {set: {coupons.redeemable_in: online}}
@@ -148,7 +149,7 @@ def test_lever_experiments_use_the_targets_effect_arms():
 
 
 def test_phased_rollout_raises_budgets_by_half_and_big_bang_matches_the_final_phase():
-    exp = load_experiment(ROOT / "experiments" / "phased_rollout.yaml")
+    exp = load_experiment(ROOT / "experiments" / "phased_rollout.yaml", overrides=LAUNCH)
     base = load_scenario(BASELINE)
     final: dict = {}
     for change in exp.configs["phased"].schedule:
@@ -164,7 +165,7 @@ def test_phased_rollout_raises_budgets_by_half_and_big_bang_matches_the_final_ph
 
 
 def test_content_mix_arms_spend_the_same():
-    exp = load_experiment(ROOT / "experiments" / "content_mix.yaml")
+    exp = load_experiment(ROOT / "experiments" / "content_mix.yaml", overrides=LAUNCH)
     totals = {
         arm: sum(ch.daily_budget for ch in cfg.content.channels.values())
         for arm, cfg in exp.configs.items()
@@ -178,7 +179,7 @@ def test_content_mix_arms_spend_the_same():
 
 
 def test_tier34_entry_moves_stores_up_from_the_baseline():
-    exp = load_experiment(ROOT / "experiments" / "tier34_entry.yaml")
+    exp = load_experiment(ROOT / "experiments" / "tier34_entry.yaml", overrides=LAUNCH)
     base = exp.configs["baseline"].stores
     for arm in ("shift", "expand"):
         stores = exp.configs[arm].stores

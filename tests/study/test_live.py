@@ -6,12 +6,14 @@ import pytest
 
 from sim.study.live import FUNNEL, LiveRun
 from sim.study.run import simulate
-from tests.conftest import make_config
+from tests.conftest import make_launch_config
 
 
 @pytest.fixture(scope="module")
 def config():
-    return make_config(size=1500, horizon=40)
+    # A launch: the daily customers column counts customers from before day 0 too, the KPI only
+    # those who bought in the log.
+    return make_launch_config(size=1500, horizon=40)
 
 
 def test_slices_add_up_to_simulates_run(config):
