@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from sim.present.docs import scenario_keys
-from sim.scenario.config import FIXED_PATHS, FIXED_SECTIONS, ScenarioConfig, with_overrides
+from sim.scenario.config import ScenarioConfig, is_fixed_path, with_overrides
 from sim.scenario.vocabulary import CONTENT_CHANNELS
 from sim.study.run import simulate
 from tests.conftest import make_launch_config
@@ -140,7 +140,7 @@ def _paths(base: ScenarioConfig) -> list[tuple[str, bool]]:
     """(path, whether it is a 0-1 share) for every leaf a schedule may change."""
     paths = []
     for path, kind, *_ in scenario_keys():
-        if path.split(".")[0] in FIXED_SECTIONS or path in FIXED_PATHS:
+        if is_fixed_path(path):
             continue
         if path == "content.channels":
             continue  # a free-form mapping: its leaves are tested one by one
