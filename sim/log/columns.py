@@ -170,6 +170,13 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "day 0 (burn-in): one row per channel, on day 0 after `prior_history`.",
         False,
     ),
+    (
+        "customer_lost",
+        "A lapsed customer was lost for good (to a competitor, out of the category): they leave "
+        "the customer file and a prospect who does not know the brand (a new `consumer` id) "
+        "takes the seat from the next row on.",
+        False,
+    ),
 )
 
 Event = IntEnum("Event", [(name, code) for code, (name, _, _) in enumerate(EVENTS)])
@@ -193,6 +200,9 @@ class WithoutCoupon(IntEnum):
     would_buy = 0
     would_not_buy = 1
 
+
+#: Events after which a seat holds someone new (a new consumer id from the next row on).
+SEAT_RENEWALS: tuple[str, ...] = ("market_exit", "customer_lost")
 
 #: Events that count as touchpoints in the report's sense (2.4.1).
 TOUCHPOINTS: tuple[str, ...] = tuple(name for name, _, touch in EVENTS if touch)

@@ -18,6 +18,7 @@ from sim.log.columns import (  # noqa: F401  (re-exported: the log's vocabulary)
     EVENTS,
     LABELS,
     SCHEMA,
+    SEAT_RENEWALS,
     TOUCHPOINTS,
     Channel,
     Event,
@@ -78,12 +79,12 @@ class EventLog:
         Args:
             occupants: seat -> unique_id of who sat there when the buffered rows began;
                 updated in place to who sits there after them (the newcomers of the
-                ``market_exit`` rows drained).
-            newcomer_ids: the newcomer after each ``market_exit`` row among the buffered
+                seat-renewing rows drained: ``market_exit``, ``customer_lost``).
+            newcomer_ids: the newcomer after each seat-renewing row among the buffered
                 rows, in log order.
         """
         table = self.to_arrow(occupants, newcomer_ids)
-        exits = np.flatnonzero(self.column("event") == Event.market_exit)
+        exits = np.flatnonzero(_renews_seat(self.column("event")))
         seats = self.column("consumer")[exits]
         for seat, newcomer in zip(seats.tolist(), np.asarray(newcomer_ids).tolist(), strict=True):
             occupants[seat] = newcomer
@@ -119,7 +120,7 @@ class EventLog:
 
         Args:
             consumer_ids: row index -> unique_id of the seat's first consumer.
-            newcomer_ids: unique_id of the newcomer after each ``market_exit`` row, in log
+            newcomer_ids: unique_id of the newcomer after each seat-renewing row, in log
                 order (a seat that turned over g times has had g + 1 consumers).
         """
         cols = {name: self.column(name) for name in COLUMN_NAMES}
@@ -136,13 +137,22 @@ class EventLog:
         return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
+_RENEWAL_CODES = np.array([Event[name] for name in SEAT_RENEWALS], np.int8)
+
+
+def _renews_seat(events: np.ndarray) -> np.ndarray:
+    """Rows after which the seat holds a newcomer (:data:`SEAT_RENEWALS`)."""
+    return np.isin(events, _RENEWAL_CODES)
+
+
 class _Identities:
     """Who sat in a seat at a given row: the seat's first consumer until its first
-    ``market_exit`` row, then the newcomers in turn (the exit row is the leaver's own)."""
+    seat-renewing row (``market_exit``, ``customer_lost``), then the newcomers in turn (the
+    renewing row is the leaver's own)."""
 
     def __init__(self, cols: dict, consumer_ids: np.ndarray, newcomer_ids: np.ndarray | None):
         self.consumer_ids = consumer_ids
-        exits = np.flatnonzero(cols["event"] == Event.market_exit)
+        exits = np.flatnonzero(_renews_seat(cols["event"]))
         self.newcomer_ids = np.asarray(newcomer_ids if newcomer_ids is not None else [], np.int64)
         if len(exits) != len(self.newcomer_ids):
             raise ValueError(f"{len(exits)} market exits but {len(self.newcomer_ids)} newcomers")

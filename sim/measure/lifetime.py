@@ -7,7 +7,8 @@ and go from the event log and projects their margin past the horizon.
 The model is the engine's own, read back from the log: a customer is *active* (their needs
 to rebuy become orders) or *lapsed* (they buy nothing), and three constant daily chances move
 them: lapse (active to lapsed: ``lapse`` rows), win-back (lapsed to active: ``winback``
-rows) and market exit (gone: ``market_exit`` rows). For a constant daily chance the
+rows), loss (lapsed to lost for good: ``customer_lost`` rows) and market exit (gone:
+``market_exit`` rows). For a constant daily chance the
 maximum-likelihood estimate, with customers still in their state at the horizon counted as
 censored, is events over days at risk: the geometric (discrete exponential) survival. A
 customer's time at risk starts at their first purchase, win-back or lapse in the log, when
@@ -34,7 +35,7 @@ from scipy import stats
 from sim.measure.funnel import EventFrame, as_frame
 from sim.measure.money import pnl
 
-_BUY, _WIN, _LAPSE, _EXIT = 0, 1, 2, 3
+_BUY, _WIN, _LAPSE, _EXIT, _LOST = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class LifetimeFit:
         lapse_rate: daily chance an active customer lapses.
         winback_rate: daily chance a lapsed customer comes back.
         exit_rate: daily chance a customer leaves the market.
-        lapses, winbacks, exits: the events counted.
+        loss_rate: daily chance a lapsed customer is lost for good.
+        lapses, winbacks, exits, losses: the events counted.
         active_days, lapsed_days, customer_days: the days at risk of each.
         margin_per_active_day: gross margin a customer earns per active day after the first
             purchase (the log's money).
@@ -63,6 +65,8 @@ class LifetimeFit:
     customer_days: float
     margin_per_active_day: float
     gross_margin: float
+    loss_rate: float = 0.0
+    losses: int = 0
 
     def lapse_interval(self, confidence: float = 0.95) -> tuple[float, float]:
         """Exact (Clopper-Pearson) interval of the daily lapse chance."""
@@ -78,15 +82,19 @@ class LifetimeFit:
         """Expected discounted margin from tomorrow on, of an active and of a lapsed customer.
 
         Solves ``V_a = m + d (1 - e) ((1 - l) V_a + l V_l)`` and
-        ``V_l = d (1 - e) (w V_a + (1 - w) V_l)`` (m margin per active day, d the daily
-        discount factor, l, w, e the lapse, win-back and exit chances). NaN when the sum has
-        no end (no discounting, no exit, and lapsed customers come back).
+        ``V_l = d (1 - e) (w V_a + (1 - w) (1 - c) V_l)`` (m margin per active day, d the
+        daily discount factor, l, w, e, c the lapse, win-back, exit and loss chances; a lost
+        customer is worth nothing). NaN when the sum has no end (no discounting, no exit, and
+        lapsed customers come back).
         """
         d = (1.0 + annual_discount_rate) ** (-1.0 / 365.0)
         keep = d * (1.0 - self.exit_rate)
-        lapse, win = self.lapse_rate, self.winback_rate
+        lapse, win, stay = self.lapse_rate, self.winback_rate, 1.0 - self.loss_rate
         a = np.array(
-            [[1.0 - keep * (1.0 - lapse), -keep * lapse], [-keep * win, 1.0 - keep * (1 - win)]]
+            [
+                [1.0 - keep * (1.0 - lapse), -keep * lapse],
+                [-keep * win, 1.0 - keep * (1.0 - win) * stay],
+            ]
         )
         if not np.isfinite(a).all() or abs(np.linalg.det(a)) < 1e-12:
             return float("nan"), float("nan")
@@ -125,12 +133,15 @@ def _first_rows(frame: EventFrame, mask: np.ndarray) -> np.ndarray:
 
 def _spells(frame: EventFrame) -> _Spells:
     """Spells from each customer's first known state on: a purchase or win-back (active) or a
-    lapse (lapsed); each later lapse, win-back or exit ends one and (but exit) starts the next."""
+    lapse (lapsed); each later lapse, win-back, exit or loss ends one and (but exit and loss)
+    starts the next."""
     buy, win = frame.purchased, frame.event("winback")
     lapse, leave = frame.event("lapse"), frame.event("market_exit")
+    lost = frame.event("customer_lost")
     start = _first_rows(frame, buy | win | lapse)
     kind = np.full(len(frame), -1, np.int8)
     kind[buy], kind[win], kind[lapse], kind[leave] = _BUY, _WIN, _LAPSE, _EXIT
+    kind[lost] = _LOST
     rows = np.flatnonzero(kind >= 0)
     who = frame.cid[rows]
     keep = (rows == start[who]) | ((rows > start[who]) & (kind[rows] != _BUY))
@@ -141,7 +152,7 @@ def _spells(frame: EventFrame) -> _Spells:
     same_next = np.zeros(len(rows), bool)
     same_next[:-1] = who[1:] == who[:-1]
     nxt = np.minimum(np.arange(len(rows)) + 1, max(len(rows) - 1, 0))
-    opens = mark != _EXIT
+    opens = (mark != _EXIT) & (mark != _LOST)
     end_kind = np.where(same_next, mark[nxt], -1)[opens]
     end_day = np.where(same_next, day[nxt], -1)[opens]
     return _Spells(
@@ -165,11 +176,12 @@ def _net_money(frame: EventFrame) -> tuple[np.ndarray, np.ndarray]:
 def fit_lifetime(
     events: pd.DataFrame, horizon_days: int, frame: EventFrame | None = None
 ) -> LifetimeFit:
-    """Fit the daily lapse, win-back and exit chances and the margin per active day.
+    """Fit the daily lapse, win-back, exit and loss chances and the margin per active day.
 
     Days at risk follow the engine's within-day order: purchases (and a lapse over an
     inconsistent brand) at checkout, then the day's lapse draw (none on the horizon's last
-    day), then win-backs (the same day's lapsers included), then market exits. So an active
+    day), then win-backs (the same day's lapsers included), then market exits and losses
+    (lapsed customers not won back that day). So an active
     spell begun by a purchase on day ``s`` is at risk of lapse from day ``s``, one begun by
     a win-back from ``s + 1``; a lapsed spell is at risk of win-back from its first day.
 
@@ -192,6 +204,7 @@ def fit_lifetime(
 
     lapsed_days = float((end - sp.start_day + 1)[~act].sum())
     winbacks = int((~act & (sp.end_kind == _WIN)).sum())
+    losses = int((~act & (sp.end_kind == _LOST)).sum())
 
     first = np.full(frame.size, np.iinfo(np.int64).max)
     np.minimum.at(first, sp.cid, sp.start_day)
@@ -219,6 +232,8 @@ def fit_lifetime(
         lapses=lapses,
         winbacks=winbacks,
         exits=exits,
+        loss_rate=rate(losses, lapsed_days) if lapsed_days > 0 else 0.0,
+        losses=losses,
         active_days=active_days,
         lapsed_days=lapsed_days,
         customer_days=customer_days,

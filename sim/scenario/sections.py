@@ -593,6 +593,12 @@ class Market(_Frozen):
         description="Chance a touchpoint (a view, a friend's message, a coupon, a visit) wins a "
         "lapsed customer back.",
     )
+    churn_rate: Probability = Field(
+        0.0,
+        description="Daily chance a lapsed customer is lost for good (to a competitor, out of the "
+        "category): they leave the customer file and the seat starts again as a prospect who "
+        "knows nothing of the brand (a new consumer id), as at turnover.",
+    )
     turnover_rate: Probability = Field(
         0.0,
         description="Daily chance a consumer leaves the market (moves, ages out); a newcomer "

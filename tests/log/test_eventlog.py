@@ -66,8 +66,15 @@ def test_schema_has_documented_columns_and_types(small_run):
 def test_names_in_log_are_the_documented_ones(small_events):
     """event/channel/outcome values are enum names; every event occurs but those of levers the
     baseline leaves off (coupons valid everywhere: none refused; a market with no past,
-    no win-back, no turnover, no promotions, no rivals)."""
-    off = {"coupon_refused", "prior_history", "prior_use", "winback", "market_exit"}
+    no win-back, no turnover or churn, no promotions, no rivals)."""
+    off = {
+        "coupon_refused",
+        "prior_history",
+        "prior_use",
+        "winback",
+        "market_exit",
+        "customer_lost",
+    }
     off |= {"promotion_discount", "competitor_purchase"}
     assert set(small_events.event) == {e.name for e in Event} - off
     assert set(small_events.channel.dropna()) <= {c.name for c in Channel}

@@ -67,6 +67,17 @@ def test_daily_chances_are_events_over_days_at_risk():
     assert (fit.exits, fit.customer_days, fit.exit_rate) == (1, 26, pytest.approx(1 / 26))
 
 
+def test_loss_rate_is_losses_over_lapsed_days():
+    """Customer 2 of the hand log is lost on day 6 instead of being won back: lapsed days
+    3-6 (4) end in a loss, customer 0's lapsed days 5-9 (5) are censored."""
+    rows = [r for r in _hand_log().to_dict("records") if r["consumer"] != 2 or r["day"] < 6]
+    rows.append(_row(6, 2, "customer_lost"))
+    fit = fit_lifetime(_log(rows), H)
+    assert (fit.losses, fit.lapsed_days, fit.winbacks) == (1, 9, 0)
+    assert fit.loss_rate == pytest.approx(1 / 9)
+    assert fit.exits == 0
+
+
 def test_margin_per_active_day_counts_orders_after_the_first():
     """Revenue 350, cost of goods 140: margin 0.6. Only customer 1's second order (50) comes
     after a spell began; the days on which a later order could come are those after each
@@ -87,9 +98,11 @@ def test_state_values_solve_the_two_state_chain():
     assert fit.remaining_lifetime_days == pytest.approx(100.0)
 
 
-def test_state_values_by_simulating_the_chain():
-    """With win-back and exit, the solved values match a Monte Carlo of the chain."""
-    fit = LifetimeFit(0.02, 0.05, 0.01, 1, 1, 1, 1, 1, 1, 1.0, 0.4)
+@pytest.mark.parametrize("loss", [0.0, 0.03])
+def test_state_values_by_simulating_the_chain(loss):
+    """With win-back, exit and (second case) loss of lapsed customers, the solved values match
+    a Monte Carlo of the chain."""
+    fit = LifetimeFit(0.02, 0.05, 0.01, 1, 1, 1, 1, 1, 1, 1.0, 0.4, loss_rate=loss)
     d = 1.2 ** (-1 / 365)
     rng = np.random.default_rng(0)
     n, days = 20_000, 2_500
@@ -100,7 +113,8 @@ def test_state_values_by_simulating_the_chain():
         u = rng.random(n)
         lapse = (state == 0) & (u < 0.02)
         win = (state == 1) & (u < 0.05)
-        state[lapse], state[win] = 1, 0
+        lost = (state == 1) & ~win & (rng.random(n) < loss)
+        state[lapse], state[win], state[lost] = 1, 0, 2
         state[rng.random(n) < 0.01] = 2
     active, _ = fit.state_values(0.2)
     assert active == pytest.approx(total.mean(), abs=4 * total.std() / np.sqrt(n))
@@ -117,8 +131,9 @@ def test_lifetime_value_adds_the_projection_to_what_was_observed():
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_fitted_chances_recover_the_simulated_ones(seed):
-    """A market with constant daily chances (lapse 1%, win-back 2%, exit 0.1%; no lapse over
-    inconsistency) gives them back within 4 standard errors of the days at risk."""
+    """A market with constant daily chances (lapse 1%, win-back 2%, exit 0.1%, loss of a
+    lapsed customer 0.5%; no lapse over inconsistency) gives them back within 4 standard
+    errors of the days at risk."""
     config = make_config(
         size=5000,
         horizon=240,
@@ -126,6 +141,7 @@ def test_fitted_chances_recover_the_simulated_ones(seed):
         behaviour__inconsistency_lapse=0.0,
         market__winback_rate=0.02,
         market__turnover_rate=0.001,
+        market__churn_rate=0.005,
     )
     run = simulate(config, seed)
     fit = fit_lifetime(run.events.to_pandas(), config.horizon_days)
@@ -133,6 +149,7 @@ def test_fitted_chances_recover_the_simulated_ones(seed):
         (fit.lapse_rate, 0.01, fit.active_days),
         (fit.winback_rate, 0.02, fit.lapsed_days),
         (fit.exit_rate, 0.001, fit.customer_days),
+        (fit.loss_rate, 0.005, fit.lapsed_days),
     ):
         assert abs(got - true) < 4 * np.sqrt(true * (1 - true) / days)
     assert fit.lapses > 500
