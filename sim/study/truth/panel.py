@@ -158,8 +158,11 @@ def geo_panel(
     grain: str = "week",
     geo: str = "tier",
 ) -> pd.DataFrame:
-    """One row per geography and week (or day): impressions, spend, revenue, orders and the
-    geography's ``population`` (consumers living there, market count).
+    """One row per geography and week (or day): impressions, spend, revenue, orders,
+    customers and the geography's ``population`` (consumers living there, market count).
+
+    Every column but ``population`` adds up over geographies to the national panel's
+    (profit is national only: costs are booked per account, not per consumer).
 
     Args:
         geo: ``tier`` (city tier) or ``region`` (store region, ``stores.regions``).
@@ -178,8 +181,8 @@ def geo_panel(
             for ch in channels:
                 row[f"impressions_{ch}"] = values.get(f"{cell}views:{ch}", 0.0)
                 row[f"spend_{ch}"] = values.get(f"{cell}spend:{ch}", 0.0)
-            row["revenue"] = values.get(f"{cell}revenue", 0.0)
-            row["orders"] = values.get(f"{cell}orders", 0.0)
+            for m in ("revenue", "orders", "customers"):
+                row[m] = values.get(f"{cell}{m}", 0.0)
             row["population"] = population
             rows.append(row)
     return pd.DataFrame(rows)
