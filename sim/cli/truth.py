@@ -16,6 +16,9 @@ from sim.io.atomic import check_output
 from sim.io.parts import PartsFolder
 from sim.scenario.config import ConfigError, load_scenario, parse_set_args
 
+#: ``--grain`` words -> the settings' time grain (:attr:`TruthSettings.grain`).
+GRAINS = {"daily": "day", "weekly": "week"}
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``truth`` subcommand."""
@@ -63,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=0.1,
         help="relative budget increase for the marginal return (0.1)",
     )
+    p.add_argument(
+        "--grain",
+        default="weekly",
+        metavar="{daily,weekly}",
+        help="finest time cells of the results: weekly (default), or daily too (results, "
+        "plots and Parquet by day as well; about seven times the values per run)",
+    )
     p.add_argument("--no-families", action="store_true", help="channels only: no family arms")
     p.add_argument("--no-marginal", action="store_true", help="no budget-step arms")
     backend.add_options(p)
@@ -81,6 +91,8 @@ def _truth(args: argparse.Namespace) -> int:
     from sim.study.truth.spec import settings
 
     problems = backend.problems(args)
+    if args.grain not in GRAINS:
+        problems.append(f"--grain: value {args.grain!r}: must be one of {', '.join(GRAINS)}")
     if problems:
         raise ConfigError(problems)
     s = settings(
@@ -94,6 +106,7 @@ def _truth(args: argparse.Namespace) -> int:
         budget_step=args.budget_step,
         families=not args.no_families,
         marginal=not args.no_marginal,
+        grain=GRAINS[args.grain],
     )
     base = load_scenario(args.scenario, parse_set_args(args.set))
     out = check_output(

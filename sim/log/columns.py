@@ -148,7 +148,9 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
     ("winback", "A lapsed customer came back, after a touch or by themselves.", False),
     (
         "market_exit",
-        "Left the market; a newcomer (a new `consumer` id) takes the seat from the next row on.",
+        "Left the market; a newcomer (a new `consumer` id) takes the seat, its profile and "
+        "place from the next row on. Newcomers' ids are above every earlier id and follow "
+        "the order of these rows.",
         False,
     ),
     (

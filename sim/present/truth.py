@@ -1,8 +1,10 @@
 """A truth results folder: tidy Parquet tables, plots, a manifest and one HTML report.
 
 ``effects.parquet`` holds every effect (measure x player x scope x cell x metric, with its
-interval); ``precision.csv`` the rule's verdict per headline effect; ``runs.parquet`` each
-arm x seed's totals. The folder is written to a temporary sibling and renamed into place.
+interval; scopes ``week``, ``tier_week``, ``region_week``, and with the daily grain ``day``,
+``tier_day``, ``region_day`` too); ``precision.csv`` the rule's verdict per headline effect;
+``runs.parquet`` each arm x seed's totals. The folder is written to a temporary sibling and
+renamed into place.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from sim.present.numbers import money, plain
 from sim.study.truth.runner import TruthResult
 from sim.study.truth.spec import FAMILIES
 
+#: What the results are broken down by at each time grain (the report says it).
+GRAIN_CELLS = {
+    "week": "by week (scopes week, tier_week, region_week)",
+    "day": "by week and by day (scopes week, tier_week, region_week and day, tier_day, region_day)",
+}
 _ENV = Environment(loader=PackageLoader("sim.present", "templates"), autoescape=True)
 TRUTH_FILES = (
     "effects.parquet",
@@ -209,14 +216,19 @@ def make_plots(result: TruthResult) -> dict[str, bytes]:
     )
 
     code, eff = result.currency, result.effects
-    return {
+    plots = {
         "channels_revenue.png": _png(channel_effects(eff, "revenue", currency=code)),
         "channels_profit.png": _png(channel_effects(eff, "profit", currency=code)),
         "families_revenue.png": _png(family_effects(eff, "revenue", currency=code)),
         "weekly_shapley_revenue.png": _png(weekly_shapley(eff, "revenue", currency=code)),
-        "segments_revenue.png": _png(split_shapley(eff, "segment", currency=code)),
-        "tiers_revenue.png": _png(split_shapley(eff, "tier", currency=code)),
     }
+    if result.settings.grain == "day":
+        plots["daily_shapley_revenue.png"] = _png(
+            weekly_shapley(eff, "revenue", currency=code, grain="day")
+        )
+    plots["segments_revenue.png"] = _png(split_shapley(eff, "segment", currency=code))
+    plots["tiers_revenue.png"] = _png(split_shapley(eff, "tier", currency=code))
+    return plots
 
 
 _TITLES = {
@@ -224,6 +236,7 @@ _TITLES = {
     "channels_profit.png": "Incremental profit by channel",
     "families_revenue.png": "Incremental revenue by touchpoint family",
     "weekly_shapley_revenue.png": "Each channel's Shapley revenue, week by week",
+    "daily_shapley_revenue.png": "Each channel's Shapley revenue, day by day",
     "segments_revenue.png": "Shapley revenue by segment",
     "tiers_revenue.png": "Shapley revenue by city tier",
 }
@@ -274,6 +287,7 @@ def render_html(result: TruthResult, pngs: dict[str, bytes]) -> str:
         precision=f"{s.precision:.0%}",
         floor=f"{s.floor_share:g}",
         stopped_by=result.stopped_by,
+        grain=GRAIN_CELLS[s.grain],
         seeds=f"{result.seeds[0]}..{result.seeds[-1]}",
         arms=len(result.arms),
         runs=len(result.runs),

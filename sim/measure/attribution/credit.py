@@ -11,6 +11,7 @@ from sim.measure.attribution.journeys import LOOKBACK_DAYS, Journey, journeys
 from sim.measure.attribution.markov import markov_shares
 from sim.measure.attribution.path_shapley import shapley_credit
 from sim.measure.attribution.rules import RULES
+from sim.measure.residents import residents
 
 #: Method names, in the order reports show them.
 METHODS = (*RULES, "markov", "path_shapley")
@@ -51,9 +52,11 @@ def attribute(
     Markov and path Shapley are fitted separately within each segment and tier.
     """
     paths = journeys(events, lookback_days)
+    # consumers who left the market during the run keep their seat's segment and tier
+    ids, seat = residents(events, consumers)
     group = {
-        "segment": dict(zip(consumers["consumer"], consumers["segment"].astype(str), strict=True)),
-        "tier": dict(zip(consumers["consumer"], consumers["city_tier"].astype(str), strict=True)),
+        scope: dict(zip(ids.tolist(), consumers[column].astype(str).to_numpy()[seat], strict=True))
+        for scope, column in (("segment", "segment"), ("tier", "city_tier"))
     }
     subsets: list[tuple[str, str, list[Journey]]] = [("total", "", paths)]
     for scope, of in group.items():

@@ -65,11 +65,17 @@ def family_effects(
 
 
 def weekly_shapley(
-    effects: pd.DataFrame, metric: str = "revenue", *, currency: str = "", ax: Axes | None = None
+    effects: pd.DataFrame,
+    metric: str = "revenue",
+    *,
+    currency: str = "",
+    ax: Axes | None = None,
+    grain: str = "week",
 ) -> Figure:
-    """Each channel's Shapley effect week by week (mean and 95% band)."""
+    """Each channel's Shapley effect week by week, or day by day with ``grain="day"``
+    (mean and 95% band; the day cells exist in a truth measured with the daily grain)."""
     fig, ax = axes(ax, (9, 4))
-    rows = effects[(effects.scope == "week") & (effects.metric == metric)]
+    rows = effects[(effects.scope == grain) & (effects.metric == metric)]
     for i, (player, block) in enumerate(
         rows[rows.measure == "shapley"].groupby("player", sort=False)
     ):
@@ -89,8 +95,8 @@ def weekly_shapley(
             alpha=0.2,
         )
     ax.axhline(0, color="#888", lw=0.8)
-    ax.set_xlabel("week")
-    ax.set_ylabel(f"incremental {metric} per week ({currency})".strip())
+    ax.set_xlabel(grain)
+    ax.set_ylabel(f"incremental {metric} per {grain} ({currency})".strip())
     ax.legend(fontsize=8)
     return fig
 

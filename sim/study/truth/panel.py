@@ -28,7 +28,7 @@ holds one day; drop it before fitting if it matters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,36 +42,80 @@ from sim.study.truth.summary import GEOS, GRAINS
 START = dt.date(2025, 1, 6)
 
 
+#: The default flighting design: budgets redrawn every four weeks, each factor in 0.3-1.7.
+PERIOD_DAYS, LOW, HIGH = 28, 0.3, 1.7
+
+
+def period_factors(
+    base: ScenarioConfig,
+    key: int | Sequence[int],
+    *,
+    period_days: int,
+    low: float,
+    high: float,
+    channels: Sequence[str] | None,
+    per_channel: int | None = None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The flighting calendar both designs share: each period's first day and each channel's
+    factors.
+
+    Every ``period_days`` from day 0 to the horizon, one draw of ``[low, high]`` uniform
+    factors per channel (``per_channel`` of them each, e.g. one per region, or a single
+    number when None), from a generator keyed by ``key`` so a design is reproducible and
+    designs on different keys are independent.
+
+    Args:
+        channels: the channels flighted, in this order (default: every channel of the base).
+
+    Raises:
+        ValueError: a period under a day, bounds not ``0 <= low <= high``, or a channel the
+            base does not have.
+    """
+    if period_days < 1:
+        raise ValueError(f"period_days: value {period_days}: must be at least 1")
+    if not 0 <= low <= high:
+        raise ValueError(f"low, high: values {low}, {high}: need 0 <= low <= high")
+    known = list(base.content.channels)
+    chans = list(channels or known)
+    unknown = [ch for ch in chans if ch not in known]
+    if unknown:
+        raise ValueError(f"channels: {unknown} not in the scenario (allowed: {', '.join(known)})")
+    rng = np.random.default_rng(key)
+    shape = (len(chans),) if per_channel is None else (len(chans), per_channel)
+    for day in range(0, base.horizon_days, period_days):
+        factors = rng.uniform(low, high, shape)
+        yield day, dict(zip(chans, factors, strict=True))
+
+
 def flighting(
     base: ScenarioConfig,
     seed: int = 0,
     *,
-    period_days: int = 28,
-    low: float = 0.3,
-    high: float = 1.7,
+    period_days: int = PERIOD_DAYS,
+    low: float = LOW,
+    high: float = HIGH,
     channels: Sequence[str] | None = None,
 ) -> ScenarioConfig:
     """The base with randomised budget flights per channel written into its schedule.
 
-    Replaces the base's schedule (a flighting study owns the budget calendar).
+    Each period, each channel's daily budget is its base budget times its factor
+    (:func:`period_factors` keyed by ``seed``). Replaces the base's schedule (a flighting
+    study owns the budget calendar).
     """
     data = base.to_dict()
-    rng = np.random.default_rng(seed)
-    chans = list(channels or data["content"]["channels"])
-    budgets = {ch: data["content"]["channels"][ch]["daily_budget"] for ch in chans}
-    schedule = []
-    for day in range(0, base.horizon_days, period_days):
-        factors = rng.uniform(low, high, len(chans))
-        schedule.append(
-            {
-                "day": day,
-                "set": {
-                    f"content.channels.{ch}.daily_budget": round(budgets[ch] * f, 2)
-                    for ch, f in zip(chans, factors, strict=True)
-                },
-            }
+    budgets = {ch: c["daily_budget"] for ch, c in data["content"]["channels"].items()}
+    data["schedule"] = [
+        {
+            "day": day,
+            "set": {
+                f"content.channels.{ch}.daily_budget": round(budgets[ch] * f, 2)
+                for ch, f in factors.items()
+            },
+        }
+        for day, factors in period_factors(
+            base, seed, period_days=period_days, low=low, high=high, channels=channels
         )
-    data["schedule"] = schedule
+    ]
     data["name"] = f"{base.name}-flighted"
     return from_dict(data)
 
@@ -80,30 +124,33 @@ def geo_flighting(
     base: ScenarioConfig,
     seed: int = 0,
     *,
-    period_days: int = 28,
-    low: float = 0.3,
-    high: float = 1.7,
+    period_days: int = PERIOD_DAYS,
+    low: float = LOW,
+    high: float = HIGH,
     channels: Sequence[str] | None = None,
 ) -> ScenarioConfig:
     """The base with randomised budget flights per channel *and* store region.
 
-    Every ``period_days``, each channel's ``region_budget`` (its budget multiplier in each
-    of the ``stores.regions`` regions) is drawn uniformly from ``[low, high]``, keyed by
-    ``seed`` (a stream apart from :func:`flighting`'s, so the two designs are independent).
-    Merged into the base's schedule: on top of national flights, each region's budget moves
-    on its own, which is what lets a geo-level MMM tell channels and regions apart.
+    Each period, each channel's ``region_budget`` (its budget multiplier in each of the
+    ``stores.regions`` regions) is a factor of :func:`period_factors`, keyed by ``[seed, 1]``
+    (a stream apart from :func:`flighting`'s, so the two designs are independent). Merged into
+    the base's schedule: on top of national flights, each region's budget moves on its own,
+    which is what lets a geo-level MMM tell channels and regions apart.
     """
     data = base.to_dict()
     regions = region_names(base.stores.regions)
-    rng = np.random.default_rng([seed, 1])
-    chans = [
-        ch for ch in (channels or data["content"]["channels"]) if ch in data["content"]["channels"]
-    ]
     by_day = {change["day"]: change for change in data["schedule"]}
-    for day in range(0, base.horizon_days, period_days):
-        factors = rng.uniform(low, high, (len(chans), len(regions)))
+    for day, factors in period_factors(
+        base,
+        [seed, 1],
+        period_days=period_days,
+        low=low,
+        high=high,
+        channels=channels,
+        per_channel=len(regions),
+    ):
         change = by_day.setdefault(day, {"day": day, "set": {}})
-        for ch, row in zip(chans, factors, strict=True):
+        for ch, row in factors.items():
             change["set"][f"content.channels.{ch}.region_budget"] = {
                 r: round(float(f), 3) for r, f in zip(regions, row, strict=True)
             }
@@ -158,8 +205,11 @@ def geo_panel(
     grain: str = "week",
     geo: str = "tier",
 ) -> pd.DataFrame:
-    """One row per geography and week (or day): impressions, spend, revenue, orders and the
-    geography's ``population`` (consumers living there, market count).
+    """One row per geography and week (or day): impressions, spend, revenue, orders,
+    customers and the geography's ``population`` (consumers living there, market count).
+
+    Every column but ``population`` adds up over geographies to the national panel's
+    (profit is national only: costs are booked per account, not per consumer).
 
     Args:
         geo: ``tier`` (city tier) or ``region`` (store region, ``stores.regions``).
@@ -178,8 +228,8 @@ def geo_panel(
             for ch in channels:
                 row[f"impressions_{ch}"] = values.get(f"{cell}views:{ch}", 0.0)
                 row[f"spend_{ch}"] = values.get(f"{cell}spend:{ch}", 0.0)
-            row["revenue"] = values.get(f"{cell}revenue", 0.0)
-            row["orders"] = values.get(f"{cell}orders", 0.0)
+            for m in ("revenue", "orders", "customers"):
+                row[m] = values.get(f"{cell}{m}", 0.0)
             row["population"] = population
             rows.append(row)
     return pd.DataFrame(rows)

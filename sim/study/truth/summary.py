@@ -17,13 +17,15 @@ Keys are ``scope|cell|metric`` strings:
   consumer); geographies (tier, store region) also carry ``population``, the consumers
   living there (market count), which geo-level MMMs such as Meridian read;
 - ``<geo>_week|<name>:<w>|<metric>`` (``tier_week``, ``region_week``; and ``tier_day``,
-  ``region_day`` when daily) for revenue, orders, and views and spend per channel: the geo
-  panels. A geo's spend is the channel's spend that day times the geo's share of the day's
-  views (one price per view a day, so spend follows views).
+  ``region_day`` when daily) for revenue, orders, customers, and views and spend per channel:
+  the geo panels. A geo's spend is the channel's spend that day times the geo's share of the
+  day's views (one price per view a day, so spend follows views).
 
-Customers are distinct buyers within the cell (a week's customers bought that week). Geo
-cells count consumers in the market at the end of the run (``region`` and ``city_tier`` of
-the consumers table); the rows of consumers who left the market earlier fall in no geo.
+Customers are distinct buyers within the cell (a week's customers bought that week). Segment
+and geo cells count every consumer who lived in the market during the run: a consumer who
+left (``market.turnover_rate``) keeps their seat's segment, tier and region
+(:func:`sim.measure.residents.residents`), so geo cells add up to the national ones. A geo's
+``population`` is its seats (the consumers living there at any one time).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.measure.money import daily_pnl
+from sim.measure.residents import residents
 
 #: Metrics of the total and of each week.
 MONEY_METRICS = ("revenue", "profit")
@@ -143,16 +146,16 @@ def outcome_values(
             for p in range(n):
                 out[key(grain, p, metric)] = float(values[p]) * scale
 
-    ids = consumers["consumer"].to_numpy(np.int64)
-    order = np.argsort(ids)
-    ids = ids[order]
+    # every row's seat, leavers' rows included (rows of no consumer, such as costs: -1)
+    ids, seat = residents(events, consumers)
     pos = np.clip(np.searchsorted(ids, who), 0, max(len(ids) - 1, 0))
     found = ids[pos] == who if len(ids) else np.zeros(len(who), bool)
+    row_seat = np.where(found, seat[pos] if len(ids) else -1, -1)
     for scope, column in GROUPS.items():
         if column not in consumers:
             continue
-        labels = _text(consumers[column])[order]
-        group = np.where(found, labels[pos], None) if len(ids) else np.full(len(who), None)
+        labels = _text(consumers[column])
+        group = np.where(found, labels[row_seat] if len(ids) else None, None)
         for name in sorted(set(labels)):
             here = bought & (group == name)
             out[key(scope, name, "revenue")] = float(value[here].sum()) * scale
@@ -168,9 +171,12 @@ def outcome_values(
             for grain in grains:
                 width, n = GRAINS[grain], periods(days, grain)
                 to_period = np.arange(days) // width
+                bought_in = day[here] // width
+                buyers = pd.DataFrame({"p": bought_in, "consumer": who[here]}).drop_duplicates()
                 series = {
-                    "revenue": np.bincount(day[here] // width, value[here], n),
-                    "orders": np.bincount(day[here] // width, minlength=n).astype(float),
+                    "revenue": np.bincount(bought_in, value[here], n),
+                    "orders": np.bincount(bought_in, minlength=n).astype(float),
+                    "customers": np.bincount(buyers["p"].to_numpy(), minlength=n).astype(float),
                 }
                 for ch in channels:
                     seen = geo_views_day[ch]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from sim.scenario.config import load_scenario, with_overrides
@@ -103,3 +104,36 @@ def test_geo_flighting_draws_each_channels_budget_per_region_on_top_of_national_
     assert factors != flighted.schedule[1].set["content.channels.kol.region_budget"]
     again = geo_flighting(flighting(base, seed=3), seed=3, low=0.5, high=1.5)
     assert again.schedule == flighted.schedule
+
+
+def test_both_designs_draw_their_factors_in_period_order_from_their_own_keyed_stream():
+    base = with_overrides(load_scenario("configs/baseline.yaml"), {"stores.regions": 3})
+    channels = list(base.content.channels)
+    periods = (base.horizon_days + 27) // 28
+    national = np.random.default_rng(5).uniform(0.3, 1.7, (periods, len(channels)))
+    by_region = np.random.default_rng([5, 1]).uniform(0.3, 1.7, (periods, len(channels), 3))
+    flighted = geo_flighting(flighting(base, seed=5), seed=5)
+    for p, change in enumerate(flighted.schedule):
+        assert change.day == 28 * p
+        for i, ch in enumerate(channels):
+            budget = base.content.channels[ch].daily_budget
+            assert change.set[f"content.channels.{ch}.daily_budget"] == round(
+                budget * national[p, i], 2
+            )
+            regions = change.set[f"content.channels.{ch}.region_budget"]
+            assert list(regions.values()) == [round(float(f), 3) for f in by_region[p, i]]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"channels": ["kol", "radio"]}, "channels: \\['radio'\\] not in the scenario"),
+        ({"period_days": 0}, "period_days: value 0"),
+        ({"low": 1.5, "high": 0.5}, "need 0 <= low <= high"),
+    ],
+)
+def test_a_design_the_scenario_cannot_carry_is_refused_by_name(options, message):
+    base = load_scenario("configs/baseline.yaml")
+    for design in (flighting, geo_flighting):
+        with pytest.raises(ValueError, match=message):
+            design(base, **options)

@@ -7,6 +7,7 @@ import pytest
 
 from sim.scenario.config import load_scenario, with_overrides
 from sim.study.run import simulate
+from sim.study.truth.panel import geo_panel, national_panel
 from sim.study.truth.summary import summarise, summarise_daily
 
 SMALL = {"population.size": 2000, "horizon_days": 24}
@@ -53,13 +54,33 @@ def test_each_geography_knows_its_population_in_market_consumers(run):
     assert v["tier|tier12|population"] + v["tier|tier34|population"] == pytest.approx(market)
 
 
-def test_store_regions_get_geo_cells_that_add_up_to_the_nation():
+def test_store_regions_each_know_their_population_in_market_consumers():
     config = with_overrides(load_scenario("configs/baseline.yaml"), {**SMALL, "stores.regions": 3})
-    v = summarise_daily(simulate(config, 3))
-    regions = ("region_1", "region_2", "region_3")
-    population = sum(v[f"region|{r}|population"] for r in regions)
+    v = summarise(simulate(config, 3))
+    population = sum(v[f"region|region_{r}|population"] for r in (1, 2, 3))
     assert population == pytest.approx(config.population.market_size)
-    for metric in ("spend:kol", "views:kol"):
-        by_region = sum(v[f"region_week|{r}:1|{metric}"] for r in regions)
-        assert by_region == pytest.approx(v[f"week|1|{metric}"], rel=0.05)  # leavers: no geo
-    assert _sum(v, "region_day|", "revenue") == pytest.approx(v["total||revenue"], rel=0.05)
+
+
+@pytest.fixture(scope="module")
+def turning():
+    """A market that turns over fast (about 1 in 5 seats in 24 days), with store regions."""
+    config = with_overrides(
+        load_scenario("configs/baseline.yaml"),
+        {**SMALL, "stores.regions": 3, "market.turnover_rate": 0.01, "market.burn_in_days": 10},
+    )
+    run = simulate(config, 3)
+    assert (run.events.to_pandas()["event"] == "market_exit").sum() > 200
+    return summarise_daily(run)
+
+
+@pytest.mark.parametrize("grain", ["week", "day"])
+@pytest.mark.parametrize("geo", ["tier", "region"])
+def test_geo_panels_add_up_to_the_national_panel_in_a_market_that_turns_over(turning, grain, geo):
+    channels = ["short_video", "livestream", "kol", "ugc"]
+    nation = national_panel(turning, channels, grain).set_index(grain)
+    geos = geo_panel(turning, channels, grain, geo)
+    assert geos.geo.nunique() > 1
+    summed = geos.drop(columns=["geo", "date", "population"]).groupby(grain).sum()
+    assert {"revenue", "orders", "customers", "spend_kol", "impressions_ugc"} <= set(summed)
+    for column in summed:
+        np.testing.assert_allclose(summed[column], nation[column], rtol=1e-12, err_msg=column)
