@@ -150,7 +150,7 @@ EVENTS: tuple[tuple[str, str, bool], ...] = (
         "market_exit",
         "Left the market; a newcomer (a new `consumer` id) takes the seat, its profile and "
         "place from the next row on. Newcomers' ids are above every earlier id and follow "
-        "the order of these rows.",
+        "the order of these rows and `customer_lost` rows.",
         False,
     ),
     (

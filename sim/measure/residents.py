@@ -2,14 +2,14 @@
 
 The consumers table holds one row per seat: the profile and place (segment, city tier,
 store region) of whoever sits there at the end of the run. A market that turns over
-(``market.turnover_rate``) has had more consumers than seats: a leaver's ``market_exit`` row
-closes their journey and a newcomer, with a new consumer id, takes the seat with its profile
+(``market.turnover_rate``, ``market.churn_rate``) has had more consumers than seats: a
+leaver's ``market_exit`` row (a lost customer's ``customer_lost`` row) closes their journey and a newcomer, with a new consumer id, takes the seat with its profile
 and place. A leaver is not in the consumers table, but their rows still belong to their
 seat's segment, tier and region; :func:`residents` finds that seat from the log.
 
 How: consumer ids are handed out in the order consumers arrive, so a run's newcomers hold the
-largest ids, in the order of the ``market_exit`` rows that made room for them (the log's
-``market_exit`` description). Following each leaver to their newcomer, and that newcomer to
+largest ids, in the order of the seat-renewing rows that made room for them
+(:data:`~sim.log.columns.SEAT_RENEWALS`; the log's ``market_exit`` description). Following each leaver to their newcomer, and that newcomer to
 theirs if they left too, ends at the seat's consumer at the end of the run.
 """
 
@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from sim.log.columns import SEAT_RENEWALS
 
 
 def _text(column: pd.Series) -> np.ndarray:
@@ -42,7 +44,7 @@ def residents(events: pd.DataFrame, consumers: pd.DataFrame) -> tuple[np.ndarray
             from different runs).
     """
     at_end = consumers["consumer"].to_numpy(np.int64)
-    exits = _text(events["event"]) == "market_exit"
+    exits = np.isin(_text(events["event"]), SEAT_RENEWALS)
     leavers = events["consumer"].to_numpy(np.int64)[exits]
     ids = np.union1d(at_end, leavers)
     if len(ids) != len(at_end) + len(leavers):

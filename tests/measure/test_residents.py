@@ -1,4 +1,5 @@
-"""Every consumer of a run with turnover, leavers included, finds the seat they had."""
+"""Every consumer of a run with turnover and churn, leavers and lost customers included, finds
+the seat they had."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ from sim.measure.residents import residents
 from sim.scenario.config import load_scenario, with_overrides
 from sim.study.run import simulate
 
-#: A fast-turning market (about 1 in 4 seats turns over in 30 days), with a short past.
+#: A fast-turning market (about 1 in 4 seats turns over in 30 days, and lapsed customers are
+#: lost quickly), with a short past.
 TURNING = {
     "population.size": 1500,
     "horizon_days": 30,
     "market.burn_in_days": 20,
     "market.turnover_rate": 0.01,
+    "market.churn_rate": 0.5,
+    "behaviour.lapse_rate": 0.2,
 }
 
 
@@ -28,7 +32,9 @@ def run():
 def test_each_leaver_is_given_the_seat_the_engine_logged_them_in(run):
     events = run.events.to_pandas()
     ids, seat = residents(events, run.consumers)
-    exit_rows = np.flatnonzero(run.model.log.column("event") == Event.market_exit)
+    logged = run.model.log.column("event")
+    exit_rows = np.flatnonzero(np.isin(logged, [Event.market_exit, Event.customer_lost]))
+    assert (logged == Event.customer_lost).sum() > 20
     logged_seat = run.model.log.column("consumer")[exit_rows]  # the log's rows hold seats
     leavers = events["consumer"].to_numpy()[exit_rows]
     assert len(leavers) > 200
