@@ -3,14 +3,16 @@
 The consumers table holds one row per seat: the profile and place (segment, city tier,
 store region) of whoever sits there at the end of the run. A market that turns over
 (``market.turnover_rate``, ``market.churn_rate``) has had more consumers than seats: a
-leaver's ``market_exit`` row (a lost customer's ``customer_lost`` row) closes their journey and a newcomer, with a new consumer id, takes the seat with its profile
-and place. A leaver is not in the consumers table, but their rows still belong to their
-seat's segment, tier and region; :func:`residents` finds that seat from the log.
+leaver's ``market_exit`` row (a lost customer's ``customer_lost`` row) closes their journey
+and a newcomer, with a new consumer id, takes the seat with its profile and place. A leaver
+is not in the consumers table, but their rows still belong to their seat's segment, tier and
+region; :func:`residents` finds that seat from the log.
 
 How: consumer ids are handed out in the order consumers arrive, so a run's newcomers hold the
 largest ids, in the order of the seat-renewing rows that made room for them
-(:data:`~sim.log.columns.SEAT_RENEWALS`; the log's ``market_exit`` description). Following each leaver to their newcomer, and that newcomer to
-theirs if they left too, ends at the seat's consumer at the end of the run.
+(:data:`~sim.log.columns.SEAT_RENEWALS`; the log's ``market_exit`` description). Following
+each leaver to their newcomer, and that newcomer to theirs if they left too, ends at the
+seat's consumer at the end of the run.
 """
 
 from __future__ import annotations
