@@ -60,6 +60,12 @@ class LiveRun:
         pop = self.config.population
         return pop.market_size / pop.size
 
+    def stores_converted(self) -> int:
+        """How many stores the strategy in force converts (``stores.conversion``), as the
+        model fitted them out: 0 when every store follows the ``stores`` settings."""
+        fit = self.model.policy.stores
+        return 0 if fit is None else int(fit.converted.sum())
+
     def stop(self) -> None:
         """Ask a running :meth:`advance` to stop after the current day (thread-safe)."""
         self._stop.set()
