@@ -217,7 +217,7 @@ def OptionalLevel(lever: lv.Lever, value: float | None, set_value: Any) -> None:
     on it starts at the top of the range: a conversion is an upgrade."""
     own = value is not None
     solara.Switch(
-        label=f"{lever.label}: {'its own' if own else 'as the other stores'}",
+        label=f"{lever.label}: {'set here' if own else 'as the other stores'}",
         value=own,
         on_value=lambda on: set_value(lever.high if on else None),
     )
@@ -377,6 +377,11 @@ def CompareTab() -> None:
         f"(95% interval {_money(row['ci_low'])} to {_money(row['ci_high'])}) over "
         f"{len(result.seeds)} seeds, in market money.",
         style={"font-size": "1.1em"},
+    )
+    solara.Text(
+        f"Ran A: {done['a'] or 'the scenario as it is'}; B: {done['b'] or 'the scenario as it is'}",
+        classes=["omo-compare-ran"],
+        style={"font-size": "0.85em"},
     )
     table = result.table.copy()
     for col in ("A", "B", "difference", "ci_low", "ci_high"):

@@ -77,9 +77,9 @@ CONVERSION = "Store conversion"
 CONVERSION_LEVERS: tuple[Lever, ...] = (
     Lever("stores.conversion.tiers", "Convert stores in", "subset", choices=CITY_TIERS,
           choice_labels=tuple(TIER_LABELS[t] for t in CITY_TIERS), group=CONVERSION),
-    Lever("stores.conversion.busiest_share", "Busiest share converted", "float", 0, 1, 0.05,
+    Lever("stores.conversion.busiest_share", "Busiest share converted", "float", 0.0, 1.0, 0.05,
           fmt="{:.0%}", group=CONVERSION),
-    Lever("stores.conversion.experience_level", "Their experience level", "float", 0, 1, 0.05,
+    Lever("stores.conversion.experience_level", "Their experience level", "float", 0.0, 1.0, 0.05,
           optional=True, fmt="{:.2f}", group=CONVERSION),
     Lever("stores.conversion.online_order_area", "Their online-order area", "switch",
           optional=True, group=CONVERSION),
