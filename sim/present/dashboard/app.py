@@ -105,7 +105,7 @@ def run_live() -> None:
     live = LiveRun(config, seed.value)
     _live["run"] = live
     journey_rows.set(None)
-    # What this run is: the levers it moved, and the stores its model converted.
+    # What this run is: the levers it moved, and the stores its model has converted.
     this_run = {
         "overrides": over,
         "converted": live.stores_converted(),
@@ -122,6 +122,7 @@ def run_live() -> None:
         live_state.set(
             {
                 **this_run,
+                "converted": live.stores_converted(),  # a schedule may convert more
                 "day": live.days_done,
                 "horizon": live.horizon,
                 "running": not live.done,

@@ -236,4 +236,4 @@ def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factor
     kpi.fill("revenue")
     kpi.press("Enter")
     page.wait_for_selector("text=incremental revenue by channel", timeout=60_000)
-    page.screenshot(path=str(shots(tmp_path_factory) / "dashboard_truth.png"), full_page=True)
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "truth.png"), full_page=True)
