@@ -128,11 +128,17 @@ def _dashboard_truth(folder: Path, out: Path, kpi: str, browser_path: str) -> in
             box.fill(kpi)
             box.press("Enter")
             page.wait_for_selector(f"text=incremental {kpi} by channel", timeout=120_000)
-            page.wait_for_function(
-                "() => document.querySelectorAll('.omo-result-figure img').length >= 2",
+            page.wait_for_function(  # both plots drawn, and the channel table filled
+                """() => {
+                    const imgs = [...document.querySelectorAll('.omo-result-figure img')];
+                    const table = document.querySelector('.omo-result-table');
+                    return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalHeight)
+                        && table && table.innerText.includes('±');
+                }""",
                 timeout=120_000,
             )
-            page.wait_for_selector(".omo-result-table", timeout=60_000)
+            box.blur()
+            page.wait_for_timeout(500)  # the last redraw settles
             path = out / "dashboard_truth.png"
             page.screenshot(path=path, full_page=True)
             browser.close()
