@@ -210,7 +210,9 @@ def test_a_store_conversion_reaches_the_run_and_the_comparison(page, tmp_path_fa
     ran = page.locator(".omo-compare-ran").inner_text()
     assert "stores.conversion.tiers" in ran.split("B:")[1]
     assert "stores.conversion" not in ran.split("B:")[0]
-    assert "Profit, paired difference B - A" in page.locator("body").inner_text()
+    body = page.locator("body").inner_text()
+    assert "Profit, paired difference B - A" in body
+    assert "B - A: +0 CNY" not in body  # the conversion and its costs acted in B's runs
 
 
 def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factory):
@@ -237,3 +239,18 @@ def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factor
     kpi.press("Enter")
     page.wait_for_selector("text=incremental revenue by channel", timeout=60_000)
     page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "truth.png"), full_page=True)
+
+
+def test_the_readme_script_pictures_a_truth_folder_in_the_results_tab(tmp_path):
+    """``docs/make_screenshots.py`` on a truth folder serves the dashboard and takes it."""
+    from tests.present.dashboard.truth_folder import write_truth_folder
+
+    folder = write_truth_folder(tmp_path / "truth")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "make_screenshots.py"), str(folder),
+         "--out", str(tmp_path), "--kpi", "revenue"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "dashboard_truth.png").read_bytes().startswith(b"\x89PNG")
