@@ -60,6 +60,12 @@ class LiveRun:
         pop = self.config.population
         return pop.market_size / pop.size
 
+    def stores_converted(self) -> int:
+        """How many stores the strategy in force converts (``stores.conversion``), as the
+        model fitted them out: 0 when every store follows the ``stores`` settings."""
+        fit = self.model.policy.stores
+        return 0 if fit is None else int(fit.converted.sum())
+
     def stop(self) -> None:
         """Ask a running :meth:`advance` to stop after the current day (thread-safe)."""
         self._stop.set()
@@ -143,10 +149,20 @@ class LiveRun:
         return rows[keep].round({"value": 2}).reset_index(drop=True)
 
     def example_customer(self) -> int | None:
-        """A consumer who bought more than once (else once), to show a journey; None if none."""
-        consumers = self.model.consumers_frame()
+        """A consumer who bought more than once in this run (else once), to show a journey;
+        None if nobody bought.
+
+        Purchases are counted in the log, not by the consumer's own count: in a market with
+        a past that count includes purchases before day 0, which the journey does not show.
+        """
+        rows = self.model.events_table().select(["consumer", "event", "outcome"]).to_pandas()
+        bought = rows.loc[
+            (rows["event"].astype(str) == "purchase_attempt")
+            & (rows["outcome"].astype(str) == "purchased"),
+            "consumer",
+        ].value_counts()
         for least in (2, 1):
-            ids = consumers.loc[consumers["purchases"] >= least, "consumer"].to_numpy()
+            ids = np.sort(bought.index[bought >= least].to_numpy())
             if len(ids):
                 return int(ids[len(ids) // 2])
         return None

@@ -61,3 +61,31 @@ def test_the_pnl_read_slice_by_slice_is_the_whole_logs_exactly(config):
         looked = live.daily_pnl()
         whole = daily_pnl(live.model.events_table().to_pandas(), live.days_done)
         pd.testing.assert_frame_equal(looked, whole, check_exact=True)
+
+
+def test_the_stores_converted_are_those_the_conversion_chooses():
+    from sim.engine.store_fit import converted_count
+
+    config = make_launch_config(
+        size=500,
+        horizon=5,
+        stores__size_spread=0.6,
+        stores__conversion__tiers=["tier34"],
+        stores__conversion__experience_level=1.0,
+    )
+    live = LiveRun(config, seed=0)
+    assert live.stores_converted() == converted_count(config) > 0
+    assert LiveRun(make_launch_config(size=500, horizon=5), seed=0).stores_converted() == 0
+
+
+def test_the_example_customer_bought_twice_in_this_run_in_a_market_with_a_past():
+    """Purchases before day 0 count in a consumer's own tally, not in the run's journey."""
+    from tests.conftest import make_config
+
+    live = LiveRun(make_config(size=1000, horizon=30), seed=0)
+    live.advance(30)
+    rows = live.journey(live.example_customer())
+    bought = (rows["event"].astype(str) == "purchase_attempt") & (
+        rows["outcome"].astype(str) == "purchased"
+    )
+    assert bought.sum() >= 2

@@ -97,7 +97,7 @@ def run_live() -> None:
     from sim.study.live import FUNNEL, LiveRun
 
     try:
-        config, _ = strategy()
+        config, over = strategy()
     except ConfigError as exc:
         problem.set("; ".join(exc.problems))
         return
@@ -105,7 +105,13 @@ def run_live() -> None:
     live = LiveRun(config, seed.value)
     _live["run"] = live
     journey_rows.set(None)
-    live_state.set({"day": 0, "horizon": live.horizon, "running": True})
+    # What this run is: the levers it moved, and the stores its model has converted.
+    this_run = {
+        "overrides": over,
+        "converted": live.stores_converted(),
+        "stores": config.stores.count,
+    }
+    live_state.set({"day": 0, "horizon": live.horizon, "running": True, **this_run})
     # Built once per run; each redraw updates them in place and sends the pictures.
     daily = charts.DailyChart(live.horizon, config.population.currency)
     funnel = charts.FunnelChart(list(FUNNEL), config.population.size)
@@ -115,6 +121,8 @@ def run_live() -> None:
         series = live.series()  # reads only the events logged since the last redraw
         live_state.set(
             {
+                **this_run,
+                "converted": live.stores_converted(),  # a schedule may convert more
                 "day": live.days_done,
                 "horizon": live.horizon,
                 "running": not live.done,
@@ -180,22 +188,66 @@ def LeverControl(lever: lv.Lever) -> None:
         lever_values.set({**lever_values.value, lever.path: v})
 
     with solara.Div(classes=[f"omo-lever-{_slug(lever.path)}"]):
-        if value is None:
+        if lever.path not in values or (value is None and not lever.optional):
             return
-        if lever.kind == "int":
-            solara.SliderInt(
-                f"{lever.label}: {value:,}", value=int(value), min=int(lever.low),
-                max=int(lever.high), step=int(lever.step), on_value=set_value,
-            )  # fmt: skip
-        elif lever.kind == "float":
-            solara.SliderFloat(
-                f"{lever.label}: {value:,.0f}", value=float(value), min=lever.low,
-                max=lever.high, step=lever.step, on_value=set_value,
-            )  # fmt: skip
+        if lever.kind == "subset":
+            SubsetControl(lever, list(value), set_value)
+        elif lever.optional and lever.kind == "switch":
+            OptionalSwitch(lever, value, set_value)
+        elif lever.optional:
+            OptionalLevel(lever, value, set_value)
+        elif lever.kind in ("int", "float"):
+            Slider(lever, value, set_value)
         elif lever.kind == "choice":
             solara.Select(lever.label, values=list(lever.choices), value=value, on_value=set_value)
         else:
             solara.Switch(label=lever.label, value=bool(value), on_value=set_value)
+
+
+def Slider(lever: lv.Lever, value: float, set_value: Any) -> None:
+    slider, number = (solara.SliderInt, int) if lever.kind == "int" else (solara.SliderFloat, float)
+    slider(
+        f"{lever.label}: {lever.fmt.format(value)}", value=number(value),
+        min=number(lever.low), max=number(lever.high), step=number(lever.step),
+        on_value=set_value,
+    )  # fmt: skip
+
+
+def OptionalLevel(lever: lv.Lever, value: float | None, set_value: Any) -> None:
+    """A switch (a level of its own, or the other stores') and, when on, its slider; turned
+    on it starts at the top of the range: a conversion is an upgrade."""
+    own = value is not None
+    solara.Switch(
+        label=f"{lever.label}: {'set here' if own else 'as the other stores'}",
+        value=own,
+        on_value=lambda on: set_value(lever.high if on else None),
+    )
+    if own:
+        Slider(lever, value, set_value)
+
+
+def SubsetControl(lever: lv.Lever, chosen: list[str], set_value: Any) -> None:
+    """One switch per choice; the value keeps the choices' own order."""
+    for choice in lever.choices:
+
+        def toggle(on: bool, choice: str = choice) -> None:
+            now = set(lever_values.value.get(lever.path) or [])
+            now = now | {choice} if on else now - {choice}
+            set_value([c for c in lever.choices if c in now])
+
+        with solara.Div(classes=[f"omo-choice-{choice}"]):
+            solara.Switch(label=f"{lever.label} {lever.choice_label(choice)}",
+                          value=choice in chosen, on_value=toggle)  # fmt: skip
+
+
+#: An optional switch's three settings (``None``: left to the other stores' setting).
+OPTIONAL_SETTINGS = {"as the other stores": None, "yes": True, "no": False}
+
+
+def OptionalSwitch(lever: lv.Lever, value: bool | None, set_value: Any) -> None:
+    names = {v: k for k, v in OPTIONAL_SETTINGS.items()}
+    solara.Select(lever.label, values=list(OPTIONAL_SETTINGS), value=names[value],
+                  on_value=lambda name: set_value(OPTIONAL_SETTINGS[name]))  # fmt: skip
 
 
 @solara.component
@@ -216,8 +268,16 @@ def Sidebar() -> None:
         lever_source.set(scenario_path.value)
         lever_values.set(lv.current_values(config))
     solara.Markdown("**Levers**")
+    group = ""
     for lever in lv.all_levers(config):
+        if lever.group != group:
+            if group == lv.CONVERSION:
+                ConversionSummary(config)
+            group = lever.group
+            solara.Markdown(f"**{group}**")
         LeverControl(lever)
+    if group == lv.CONVERSION:
+        ConversionSummary(config)
     solara.InputTextArea(
         "Schedule of phases (YAML)",
         value=schedule_text,
@@ -225,6 +285,15 @@ def Sidebar() -> None:
         placeholder="- {day: 120, set: {coupons.redeemable_in: everywhere}}",
     )
     solara.Button("Back to the scenario's values", on_click=reset_levers, text=True)
+
+
+def ConversionSummary(config: ScenarioConfig) -> None:
+    """How many stores the conversion levers convert from day 0, as set now."""
+    try:
+        text = lv.conversion_text(lv.apply(config, lever_values.value)[0])
+    except ConfigError as exc:
+        text = "; ".join(exc.problems)
+    solara.Text(text, classes=["omo-conversion"], style={"font-size": "0.85em"})
 
 
 @solara.component
@@ -246,6 +315,12 @@ def RunTab() -> None:
         f"simulated day {state['day']} of {state['horizon']}"
         + (" (running)" if state.get("running") else ""),
         classes=["omo-status"],
+    )
+    solara.Text(
+        f"This run: {state['overrides'] or 'the scenario as it is'}; "
+        f"{state['converted']:,} of {state['stores']:,} stores converted",
+        classes=["omo-run-config"],
+        style={"font-size": "0.85em"},
     )
     if "daily_png" not in state:
         return
@@ -303,6 +378,11 @@ def CompareTab() -> None:
         f"(95% interval {_money(row['ci_low'])} to {_money(row['ci_high'])}) over "
         f"{len(result.seeds)} seeds, in market money.",
         style={"font-size": "1.1em"},
+    )
+    solara.Text(
+        f"Ran A: {done['a'] or 'the scenario as it is'}; B: {done['b'] or 'the scenario as it is'}",
+        classes=["omo-compare-ran"],
+        style={"font-size": "0.85em"},
     )
     table = result.table.copy()
     for col in ("A", "B", "difference", "ci_low", "ci_high"):

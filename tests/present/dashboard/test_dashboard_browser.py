@@ -1,5 +1,6 @@
 """``omo dashboard`` in a real browser: move a lever, run, the charts update, compare two
-strategies and the paired difference appears.
+strategies and the paired difference appears; convert stores from the lever panel and the
+run and the comparison carry the conversion; open a truth folder in the Results tab.
 
 Starts the dashboard on a free localhost port and drives it with Playwright and Debian's
 ``chromium`` (as tests/present/test_report_browser.py does; Playwright's own browser
@@ -11,6 +12,7 @@ Screenshots go to the test's temporary folder, or to ``docs/`` with
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -119,7 +121,7 @@ def test_a_lever_moves_a_run_draws_and_a_comparison_is_paired(page, tmp_path_fac
     page.wait_for_selector("button.omo-journey:not(.v-btn--disabled)", timeout=60_000)
     page.locator(".omo-journey").click()  # the run is over: read one consumer's journey
     page.wait_for_selector("text=purchase_attempt", timeout=60_000)
-    page.screenshot(path=str(out / "dashboard_run.png"), full_page=True)
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "stores.png"), full_page=True)
 
     page.get_by_role("tab", name="Compare").click()
     assert "stores.count" in page.locator(".omo-strategy-b").inner_text()
@@ -130,6 +132,87 @@ def test_a_lever_moves_a_run_draws_and_a_comparison_is_paired(page, tmp_path_fac
     assert "profit" in text and "CNY" in text
     assert "95% interval" in page.locator("body").inner_text()
     page.screenshot(path=str(out / "dashboard_compare.png"))
+
+
+def _wait_text(page, selector: str, text: str, timeout: int = 60_000) -> None:
+    page.wait_for_function(
+        "([s, t]) => (document.querySelector(s)?.innerText || '').includes(t)",
+        arg=[selector, text],
+        timeout=timeout,
+    )
+
+
+def test_a_store_conversion_reaches_the_run_and_the_comparison(page, tmp_path_factory):
+    """Convert the busiest half of the tier-1/2 stores, with full experience zones and an
+    online-order area: the panel counts the stores, the run's model converts that many, the
+    charts redraw for the new run, and strategy B of a comparison carries the conversion."""
+    from sim.engine.store_fit import converted_count
+    from sim.scenario.config import load_scenario
+
+    label = page.locator(".omo-lever-stores_count").inner_text()
+    stores = int(re.search(r"Stores: ([\d,]+)", label).group(1).replace(",", ""))
+    page.get_by_role("tab", name="Compare").click()
+    page.locator(".omo-snapshot").click()  # A: the levers before the conversion
+    page.wait_for_selector(".omo-strategy-a")
+
+    conversion = {
+        "stores.conversion.tiers": ["tier12"],
+        "stores.conversion.busiest_share": 0.5,
+        "stores.conversion.experience_level": 1.0,
+        "stores.conversion.online_order_area": True,
+    }
+    expected = converted_count(
+        load_scenario(ROOT / "configs" / "baseline.yaml", {"stores.count": stores, **conversion})
+    )
+    assert 0 < expected < stores
+    page.locator(".omo-choice-tier34 label").click()  # tier-3/4 stores off
+    page.wait_for_selector(".omo-choice-tier34 input[aria-checked=false]")
+    page.locator(".omo-lever-stores_conversion_busiest_share [role=slider]").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")  # -5% a press, from 100%
+    _wait_text(page, ".omo-lever-stores_conversion_busiest_share", "50%")
+    page.locator(".omo-lever-stores_conversion_experience_level label").click()
+    _wait_text(page, ".omo-conversion", "experience level 1.00")
+    page.locator(".omo-lever-stores_conversion_online_order_area .v-select__slot").click()
+    page.locator(".menuable__content__active .v-list-item", has_text="yes").click()
+    _wait_text(page, ".omo-conversion", f"Converts {expected} of {stores} stores")
+    assert "stores.conversion" not in page.locator(".omo-strategy-a").inner_text()
+    _wait_text(page, ".omo-strategy-b", "stores.conversion.online_order_area")
+
+    page.get_by_role("tab", name="Run").click()
+    page.evaluate(
+        """() => {
+            const old = document.querySelector('.omo-daily img');
+            window.omoBefore = old ? old.src : null;
+            window.omoConverted = new Set();
+            new MutationObserver(() => document.querySelectorAll('.omo-daily img')
+                .forEach(img => img.getAttribute('src') && img.src !== window.omoBefore
+                    && window.omoConverted.add(img.src))
+            ).observe(document.body,
+                {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
+        }"""
+    )
+    page.locator(".omo-run").click()
+    _wait_text(page, ".omo-run-config", f"{expected} of {stores} stores converted", 120_000)
+    run_config = page.locator(".omo-run-config").inner_text()
+    assert all(path in run_config for path in conversion)
+    page.wait_for_selector(f"text=simulated day {DAYS} of {DAYS}", timeout=180_000)
+    page.wait_for_function("() => window.omoConverted.size >= 2")  # this run's own pictures
+    page.wait_for_selector("button.omo-journey:not(.v-btn--disabled)", timeout=60_000)
+    page.locator(".omo-journey").click()
+    page.wait_for_selector("text=purchase_attempt", timeout=60_000)
+    page.locator(".omo-lever-stores_conversion_tiers").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots(tmp_path_factory) / "dashboard_run.png"), full_page=True)
+
+    page.get_by_role("tab", name="Compare").click()
+    page.locator(".omo-compare").click()
+    _wait_text(page, ".omo-compare-ran", "stores.conversion.tiers", 300_000)  # this comparison
+    ran = page.locator(".omo-compare-ran").inner_text()
+    assert "stores.conversion.tiers" in ran.split("B:")[1]
+    assert "stores.conversion" not in ran.split("B:")[0]
+    body = page.locator("body").inner_text()
+    assert "Profit, paired difference B - A" in body
+    assert "B - A: +0 CNY" not in body  # the conversion and its costs acted in B's runs
 
 
 def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factory):
@@ -155,4 +238,19 @@ def test_the_results_tab_opens_a_truth_folder_and_draws_it(page, tmp_path_factor
     kpi.fill("revenue")
     kpi.press("Enter")
     page.wait_for_selector("text=incremental revenue by channel", timeout=60_000)
-    page.screenshot(path=str(shots(tmp_path_factory) / "dashboard_truth.png"), full_page=True)
+    page.screenshot(path=str(tmp_path_factory.mktemp("screens") / "truth.png"), full_page=True)
+
+
+def test_the_readme_script_pictures_a_truth_folder_in_the_results_tab(tmp_path):
+    """``docs/make_screenshots.py`` on a truth folder serves the dashboard and takes it."""
+    from tests.present.dashboard.truth_folder import write_truth_folder
+
+    folder = write_truth_folder(tmp_path / "truth")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "make_screenshots.py"), str(folder),
+         "--out", str(tmp_path), "--kpi", "revenue"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "dashboard_truth.png").read_bytes().startswith(b"\x89PNG")

@@ -40,3 +40,34 @@ def test_a_bad_schedule_is_refused_naming_it(text, message):
     with pytest.raises(ConfigError) as exc:
         lv.apply(config, lv.current_values(config), text)
     assert any(message in p for p in exc.value.problems), exc.value.problems
+
+
+def test_the_store_conversion_becomes_overrides_and_says_how_many_stores():
+    config = make_config(size=500, horizon=20)
+    values = {
+        **lv.current_values(config),
+        "stores.conversion.tiers": ["tier12"],
+        "stores.conversion.busiest_share": 0.5,
+        "stores.conversion.online_order_area": True,
+    }
+    new, over = lv.apply(config, values)
+    assert over == {
+        "stores.conversion.tiers": ["tier12"],
+        "stores.conversion.busiest_share": 0.5,
+        "stores.conversion.online_order_area": True,
+    }
+    assert new.stores.conversion.levers == {"online_order_area": True}
+    tier12 = config.stores.count - round(config.stores.count * config.stores.tier34_share)
+    assert lv.conversion_text(new).startswith(f"Converts {round(tier12 / 2)} of 200 stores")
+
+
+def test_a_conversion_that_gives_nothing_converts_no_store():
+    config = make_config(size=500, horizon=20)
+    assert config.stores.conversion.levers == {}  # the baseline converts none
+    assert lv.conversion_text(config).startswith("Converts no store of 200")
+
+
+def test_the_same_tiers_in_another_order_are_no_override():
+    config = make_config(size=500, horizon=20)
+    values = {**lv.current_values(config), "stores.conversion.tiers": ["tier34", "tier12"]}
+    assert lv.overrides(config, values) == {}
