@@ -14,12 +14,13 @@ from sim.scenario.config import load_scenario  # noqa: E402
 from sim.study.run import simulate  # noqa: E402
 
 ROOT = Path(__file__).parents[1]
-#: The baseline's policy as a brand launch: no past, no win-back, no turnover.
+#: The baseline's policy as a brand launch: no past, no win-back, no turnover, no churn.
 LAUNCH = {
     "market.burn_in_days": 0,
     "market.winback_rate": 0.0,
     "market.winback_per_touch": 0.0,
     "market.turnover_rate": 0.0,
+    "market.churn_rate": 0.0,
 }
 
 

@@ -23,15 +23,16 @@ SMALL_HORIZON = 150
 SMALL_SEED = 11
 #: Seeds for invariants that must hold on every run, not just one.
 INVARIANT_SEEDS = (0, 1, 2, 3)
-#: The baseline's policy as a brand launch: no past, no win-back, no turnover. The shared runs
-#: use it, because their invariants are about a log that starts when the brand does (every
-#: redeemed coupon was claimed in the log, every consumer is one of day 0's agents); the
-#: baseline's market with a past has its own tests (tests/engine/test_history.py).
+#: The baseline's policy as a brand launch: no past, no win-back, no turnover, no churn. The
+#: shared runs use it, because their invariants are about a log that starts when the brand
+#: does (every redeemed coupon was claimed in the log, every consumer is one of day 0's
+#: agents); the baseline's market with a past has its own tests (tests/engine/test_history.py).
 LAUNCH = {
     "market.burn_in_days": 0,
     "market.winback_rate": 0.0,
     "market.winback_per_touch": 0.0,
     "market.turnover_rate": 0.0,
+    "market.churn_rate": 0.0,
 }
 
 

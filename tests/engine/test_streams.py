@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.engine.streams import Draws, Source, Streams
+from sim.measure.residents import residents
 from sim.study.run import simulate
 
 seeds = st.integers(min_value=0, max_value=2**63 - 1)
@@ -66,11 +67,16 @@ def test_source_codes_are_stable():
 
 # ---- common random numbers across scenarios ---------------------------------------------
 def content_views(result, day=None):
+    """(day, seat, channel) of the content views. Seats, not consumer ids: with churn a lever
+    changes who is lost before and after day 0, so newcomers' ids differ between arms while
+    the seats content reaches must not."""
     ev = result.events.to_pandas()
-    views = ev[ev.event.astype(str) == "content_view"]
+    ids, seat = residents(ev, result.consumers)
+    views = ev[ev.event.astype(str) == "content_view"].copy()
+    views["seat"] = seat[np.searchsorted(ids, views.consumer.to_numpy())]
     if day is not None:
         views = views[views.day == day]
-    return views[["day", "consumer", "channel"]].astype({"channel": str}).reset_index(drop=True)
+    return views[["day", "seat", "channel"]].astype({"channel": str}).reset_index(drop=True)
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,16 @@ CASES = [(p, s) for p in ("baseline", "siloed_retailer", "integrated_grocer") fo
 @pytest.fixture(scope="module", params=CASES, ids=[f"{p}-{s}" for p, s in CASES])
 def run(request):
     preset, seed = request.param
-    # No turnover: fulfilment is recomputed from each buyer's city tier in the consumers table,
-    # which holds the consumers in the market at the end.
+    # No turnover or churn: fulfilment is recomputed from each buyer's city tier in the
+    # consumers table, which holds the consumers in the market at the end.
     config = load_scenario(
         ROOT / "configs" / f"{preset}.yaml",
-        {"population.size": 3000, "horizon_days": 40, "market.turnover_rate": 0.0},
+        {
+            "population.size": 3000,
+            "horizon_days": 40,
+            "market.turnover_rate": 0.0,
+            "market.churn_rate": 0.0,
+        },
     )
     return simulate(config, seed=seed, keep_model=True)
 
