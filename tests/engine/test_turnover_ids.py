@@ -14,7 +14,10 @@ RENEWALS = ["market_exit", "customer_lost"]
 
 @pytest.fixture(
     scope="module",
-    params=[{}, {"market__churn_rate": 0.2, "behaviour__lapse_rate": 0.05}],
+    params=[
+        {"market__churn_rate": 0.0},
+        {"market__churn_rate": 0.2, "behaviour__lapse_rate": 0.05},
+    ],
     ids=["turnover", "turnover_and_churn"],
 )
 def model(request):
