@@ -27,9 +27,10 @@ demo: install
 	$(BIN)/omo run configs/baseline.yaml --out runs/demo --force
 	$(BIN)/omo kpis runs/demo
 
+# --durations=30: every CI log shows where the suite's time goes.
 test: install browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30
 
 # The inner loop: lint and the fast unit tests (engine processes, log, KPIs, architecture).
 check: install
