@@ -27,9 +27,12 @@ demo: install
 	$(BIN)/omo run configs/baseline.yaml --out runs/demo --force
 	$(BIN)/omo kpis runs/demo
 
+# Two worker processes (pytest-xdist), one test file at a time each, so a file's module
+# fixtures run once; the slowest files start first (tests/conftest.py SLOWEST_FILES).
+# --durations=30: every CI log shows where the suite's time goes.
 test: install browser
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 # The inner loop: lint and the fast unit tests (engine processes, log, KPIs, architecture).
 check: install

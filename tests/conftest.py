@@ -36,6 +36,30 @@ LAUNCH = {
 }
 
 
+#: The test files that take minutes (``make test`` prints the slowest tests), slowest first.
+#: They are collected before the rest, so that ``pytest -n 2 --dist loadfile
+#: --no-loadscope-reorder`` (``make test``) starts them first and the two workers finish
+#: together, instead of one running a long file alone at the end.
+SLOWEST_FILES = (
+    "test_readme_commands.py",
+    "engine/test_population_independence.py",
+    "test_baseline.py",
+    "study/optimize/test_optimize.py",
+    "study/sweep/test_sweep_store.py",
+    "study/test_calibrate.py",
+    "study/backends/test_dask.py",
+    "study/test_identify.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests of :data:`SLOWEST_FILES` first, in that order; the rest keep theirs."""
+    rank = {ROOT / "tests" / name: i for i, name in enumerate(SLOWEST_FILES)}
+    if missing := [str(path) for path in rank if not path.is_file()]:
+        raise pytest.UsageError(f"tests/conftest.py SLOWEST_FILES names no file: {missing}")
+    items.sort(key=lambda item: rank.get(item.path, len(rank)))
+
+
 def make_config(
     size: int = SMALL_SIZE, horizon: int = SMALL_HORIZON, **overrides: Any
 ) -> ScenarioConfig:

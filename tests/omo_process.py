@@ -20,7 +20,11 @@ def start_omo(*args: str, cwd: Path, group: bool = False) -> subprocess.Popen:
 
     Args:
         group: start it in its own process group, as a shell does for a foreground job,
-            so a test can signal the whole group the way Ctrl-C in a terminal does.
+            so a test can signal the whole group the way Ctrl-C in a terminal does. Its
+            Ctrl-C (SIGINT) is reset to the default, as a terminal's foreground job has it:
+            a test run started in the background by a non-interactive shell (``make test
+            &``, some CI runners) ignores SIGINT, every child would inherit that, and a
+            Python started with SIGINT ignored never raises KeyboardInterrupt.
     """
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
@@ -31,7 +35,13 @@ def start_omo(*args: str, cwd: Path, group: bool = False) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=group,
+        preexec_fn=_default_ctrl_c if group else None,
     )
+
+
+def _default_ctrl_c() -> None:
+    """In the child before exec: SIGINT back to its default disposition."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:

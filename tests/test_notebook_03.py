@@ -20,7 +20,8 @@ def test_notebook_03_executes_on_a_small_sweep(tmp_path, monkeypatch):
     spec = {
         "name": "nb",
         "base": str(ROOT / "configs" / "baseline.yaml"),
-        "set": {"population.size": 600, "horizon_days": 40},
+        # a 30-day past: the notebook's analysis, not the market's history, is under test
+        "set": {"population.size": 600, "horizon_days": 40, "market.burn_in_days": 30},
         "parameters": {
             "content.channels.short_video.daily_budget": {"lower": 0, "upper": 80000},
             "content.channels.livestream.daily_budget": {"lower": 0, "upper": 50000},

@@ -17,7 +17,7 @@ TINY = f"""
 name: tiny
 description: Coupons everywhere versus online only, on a tiny market.
 base: {ROOT / "configs" / "baseline.yaml"}
-set: {{population.size: 1500, horizon_days: 60}}
+set: {{population.size: 1500, horizon_days: 60, market.burn_in_days: 30}}
 arms:
   everywhere: {{set: {{coupons.redeemable_in: everywhere}}}}
   online_only: {{set: {{coupons.redeemable_in: online}}}}

@@ -10,7 +10,7 @@ import pytest
 from sim.cli.main import main
 
 TINY = [
-    "--set", "population.size=400", "--set", "horizon_days=30",
+    "--set", "population.size=400", "--set", "horizon_days=30", "--set", "market.burn_in_days=30",
     "--set", "content.channels.ugc.daily_budget=0", "--set", "content.channels.kol.daily_budget=0",
 ]  # fmt: skip
 

@@ -22,7 +22,8 @@ def spec_file(tmp_path: Path, **changes) -> Path:
 
     kol's views cost 10,000 each, so money put there reaches nobody while short video's
     reaches thousands: with the total fixed, every objective that grows with reach is best
-    with the whole budget on short video, the known optimum.
+    with the whole budget on short video, the known optimum. A 30-day past (not the
+    baseline's year): the optimum comes from the prices of views, not from the history.
     """
     data = {
         "name": "known_optimum",
@@ -30,6 +31,7 @@ def spec_file(tmp_path: Path, **changes) -> Path:
         "set": {
             "population.size": 1500,
             "horizon_days": 45,
+            "market.burn_in_days": 30,
             "content.channels.kol.cost_per_view": 10000.0,
         },
         "budget": {"channels": ["short_video", "kol"], "total": 3000},

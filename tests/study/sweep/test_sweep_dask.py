@@ -17,7 +17,8 @@ from sim.study.sweep import load_sweep, run_sweep
 from tests.sweep_specs import write_sweep_spec
 
 SPEC = {
-    "set": {"population.size": 1000, "horizon_days": 60},
+    # a 30-day past: the executors' agreement, not the market's history, is under test
+    "set": {"population.size": 1000, "horizon_days": 60, "market.burn_in_days": 30},
     "parameters": {
         "content.channels.livestream.daily_budget": {"lower": 0, "upper": 50000},
         "stores.count": {"lower": 50, "upper": 400, "integer": True},

@@ -166,7 +166,8 @@ def test_kill_9_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path)
     written), then at seeded random moments after it has started storing runs."""
     spec = write_spec(
         tmp_path,
-        set={"population.size": 1000, "horizon_days": 60},
+        # A 30-day past: the store's robustness, not the market's history, is under test.
+        set={"population.size": 1000, "horizon_days": 60, "market.burn_in_days": 30},
         design={"kind": "lhs", "samples": 20},
         replications=2,
     )

@@ -11,10 +11,13 @@ from sim.scenario.config import load_scenario, with_overrides
 from sim.study.truth.runner import run_truth
 from sim.study.truth.spec import build_arms, settings
 
-#: Three spending channels (UGC off), a small market and a short horizon: 8 coalitions.
+#: Three spending channels (UGC off), a small market and a short horizon: 8 coalitions. A
+#: 30-day past keeps arms sharing a history (content switched off from day 0) at a tenth of
+#: the baseline year's cost.
 SMALL = {
     "population.size": 1000,
     "horizon_days": 45,
+    "market.burn_in_days": 30,
     "content.channels.ugc.daily_budget": 0.0,
 }
 
