@@ -23,6 +23,14 @@ from sim.scenario.vocabulary import CONTENT_CHANNELS
 REQUIRED_COLUMNS = ("day", "consumer", "event", "channel", "value", "coupon", "source", "outcome")
 
 
+def text_values(column: pd.Series) -> np.ndarray:
+    """A text column's values as plain objects (a categorical column's labels, not codes), so
+    comparisons with names work whether the log came from Arrow (dictionary) or elsewhere."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.astype(object).to_numpy()
+    return column.to_numpy()
+
+
 def _codes(column: pd.Series) -> tuple[np.ndarray, dict[str, int]]:
     """Integer codes (-1 = missing) and the name -> code map of a text column."""
     if isinstance(column.dtype, pd.CategoricalDtype):

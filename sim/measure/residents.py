@@ -21,12 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.log.columns import SEAT_RENEWALS
-
-
-def _text(column: pd.Series) -> np.ndarray:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.astype(object).to_numpy()
-    return column.to_numpy()
+from sim.measure.funnel import text_values
 
 
 def residents(events: pd.DataFrame, consumers: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +41,7 @@ def residents(events: pd.DataFrame, consumers: pd.DataFrame) -> tuple[np.ndarray
             from different runs).
     """
     at_end = consumers["consumer"].to_numpy(np.int64)
-    exits = np.isin(_text(events["event"]), SEAT_RENEWALS)
+    exits = np.isin(text_values(events["event"]), SEAT_RENEWALS)
     leavers = events["consumer"].to_numpy(np.int64)[exits]
     ids = np.union1d(at_end, leavers)
     if len(ids) != len(at_end) + len(leavers):
@@ -69,3 +64,15 @@ def residents(events: pd.DataFrame, consumers: pd.DataFrame) -> tuple[np.ndarray
     seat_at_end = np.full(len(ids), -1, np.int64)
     seat_at_end[np.searchsorted(ids, at_end)] = np.arange(len(at_end))
     return ids, seat_at_end[successor]
+
+
+def row_seats(events: pd.DataFrame, consumers: pd.DataFrame) -> np.ndarray:
+    """The seat (row of ``consumers``) of each event row's consumer, -1 for rows of no
+    consumer (costs). Seats, not ids, are what stay the same between arms of a comparison:
+    with churn a lever changes who is lost, and so every later newcomer's id."""
+    ids, seat = residents(events, consumers)
+    who = events["consumer"].to_numpy(np.int64)
+    if len(ids) == 0:
+        return np.full(len(who), -1, np.int64)
+    pos = np.clip(np.searchsorted(ids, who), 0, len(ids) - 1)
+    return np.where(ids[pos] == who, seat[pos], -1)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim.engine.streams import Draws, Source, Streams
-from sim.measure.residents import residents
+from sim.measure.residents import row_seats
 from sim.study.run import simulate
 
 seeds = st.integers(min_value=0, max_value=2**63 - 1)
@@ -71,9 +71,8 @@ def content_views(result, day=None):
     changes who is lost before and after day 0, so newcomers' ids differ between arms while
     the seats content reaches must not."""
     ev = result.events.to_pandas()
-    ids, seat = residents(ev, result.consumers)
-    views = ev[ev.event.astype(str) == "content_view"].copy()
-    views["seat"] = seat[np.searchsorted(ids, views.consumer.to_numpy())]
+    ev["seat"] = row_seats(ev, result.consumers)
+    views = ev[ev.event.astype(str) == "content_view"]
     if day is not None:
         views = views[views.day == day]
     return views[["day", "seat", "channel"]].astype({"channel": str}).reset_index(drop=True)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.measure.funnel import text_values
+
 #: Default lookback: touchpoints more than this many days before a purchase do not count.
 LOOKBACK_DAYS = 30
 #: Touchpoint name of each event that is a marketing touchpoint (content views: the channel).
@@ -24,12 +26,6 @@ class Journey:
     value: float
 
 
-def _text(column: pd.Series) -> np.ndarray:
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.astype(object).to_numpy()
-    return column.to_numpy()
-
-
 def journeys(events: pd.DataFrame, lookback_days: int = LOOKBACK_DAYS) -> list[Journey]:
     """Every purchase's journey, and each consumer's unconverted trailing path.
 
@@ -38,9 +34,9 @@ def journeys(events: pd.DataFrame, lookback_days: int = LOOKBACK_DAYS) -> list[J
     the purchase count). Touchpoints after a consumer's last purchase, within
     ``lookback_days`` of the last of them, form an unconverted path.
     """
-    event = _text(events["event"])
-    channel = _text(events["channel"])
-    outcome = _text(events["outcome"])
+    event = text_values(events["event"])
+    channel = text_values(events["channel"])
+    outcome = text_values(events["outcome"])
     name = np.where(event == "content_view", channel, None).astype(object)
     for ev, label in TOUCH_EVENTS.items():
         name[event == ev] = label

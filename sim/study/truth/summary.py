@@ -35,8 +35,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.measure.funnel import text_values
 from sim.measure.money import daily_pnl
-from sim.measure.residents import residents
+from sim.measure.residents import row_seats
 
 #: Metrics of the total and of each week.
 MONEY_METRICS = ("revenue", "profit")
@@ -68,14 +69,6 @@ def periods(horizon_days: int, grain: str) -> int:
     return (horizon_days + width - 1) // width
 
 
-def _text(column: pd.Series) -> np.ndarray:
-    return (
-        column.astype(object).to_numpy()
-        if isinstance(column.dtype, pd.CategoricalDtype)
-        else column.to_numpy()
-    )
-
-
 def outcome_values(
     events: pd.DataFrame,
     consumers: pd.DataFrame,
@@ -90,14 +83,14 @@ def outcome_values(
         daily: add the day-grain cells (``day``, ``tier_day``, ``region_day``) beside the
             weekly ones; about seven times the values, so only when a daily panel is wanted.
     """
-    event = _text(events["event"])
-    outcome = _text(events["outcome"])
-    channel = _text(events["channel"])
+    event = text_values(events["event"])
+    outcome = text_values(events["outcome"])
+    channel = text_values(events["channel"])
     day = events["day"].to_numpy(np.int64)
     who = events["consumer"].to_numpy(np.int64)
     value = events["value"].to_numpy(np.float64)
     bought = (event == "purchase_attempt") & (outcome == "purchased")
-    media = (event == "cost") & (_text(events["account"]) == "media")
+    media = (event == "cost") & (text_values(events["account"]) == "media")
     views = event == "content_view"
     channels = sorted(set(channel[media | views]) - {None})
     days = horizon_days
@@ -147,15 +140,13 @@ def outcome_values(
                 out[key(grain, p, metric)] = float(values[p]) * scale
 
     # every row's seat, leavers' rows included (rows of no consumer, such as costs: -1)
-    ids, seat = residents(events, consumers)
-    pos = np.clip(np.searchsorted(ids, who), 0, max(len(ids) - 1, 0))
-    found = ids[pos] == who if len(ids) else np.zeros(len(who), bool)
-    row_seat = np.where(found, seat[pos] if len(ids) else -1, -1)
+    row_seat = row_seats(events, consumers)
+    found = row_seat >= 0
     for scope, column in GROUPS.items():
         if column not in consumers:
             continue
-        labels = _text(consumers[column])
-        group = np.where(found, labels[row_seat] if len(ids) else None, None)
+        labels = text_values(consumers[column])
+        group = np.where(found, labels[row_seat] if len(labels) else None, None)
         for name in sorted(set(labels)):
             here = bought & (group == name)
             out[key(scope, name, "revenue")] = float(value[here].sum()) * scale

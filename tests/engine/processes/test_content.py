@@ -264,14 +264,13 @@ def _views(config, seed: int = 4):
     """Each channel's (day, seat) views. Seats, not consumer ids: in a market with churn a lever
     changes who is lost, so the newcomer in a seat (and every later newcomer's id) differs
     between arms while the seats a channel reaches stay the same."""
-    from sim.measure.residents import residents
+    from sim.measure.residents import row_seats
     from sim.study.run import simulate
 
     run = simulate(config, seed)
     events = run.events.to_pandas()
-    ids, seat = residents(events, run.consumers)
-    views = events[events.event == "content_view"].copy()
-    views["seat"] = seat[np.searchsorted(ids, views.consumer.to_numpy())]
+    events["seat"] = row_seats(events, run.consumers)
+    views = events[events.event == "content_view"]
     return {
         str(name): part[["day", "seat"]].reset_index(drop=True)
         for name, part in views.groupby("channel", observed=True)
